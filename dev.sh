@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The two ways into VELO monitor on a fresh Debian/Ubuntu machine with a Rust toolchain:
+#   ./dev.sh run    install what is missing, build, write the demo dataset, start Redis, web, workers
+#   ./dev.sh test   install what is missing, then run every check and test
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+    if [ ${#need_apt[@]} -gt 0 ]; then
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        echo "dev.sh: installing ${need_apt[*]}" >&2
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    fi
+}
+pip_install() {
+    python3 -m pip install --quiet --disable-pip-version-check "$@" 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
+}
+
+deps_run() {
+    have redis-server || need_apt+=(redis-server)
+    have python3 || need_apt+=(python3 python3-pip)
+    apt_install
+    have honcho || pip_install honcho
+}
+
+deps_test() {
+    have redis-server || need_apt+=(redis-server)
+    have chromium || need_apt+=(chromium)
+    have chromedriver || need_apt+=(chromium-driver)
+    have python3 || need_apt+=(python3 python3-pip)
+    apt_install
+    python3 -c "import uproot, numpy" 2>/dev/null || pip_install uproot numpy
+    rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
+}
+
+case "${1:-}" in
+run)
+    deps_run
+    cargo build --release --workspace
+    [ -f demo-data/RunList.txt ] || ./target/release/veloview demo-data demo-data --runs 20 --seed 1
+    exec honcho start ${2:+"${@:2}"}
+    ;;
+test)
+    deps_test
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo test --workspace
+    ;;
+*)
+    echo "usage: ./dev.sh run [honcho options, e.g. -c worker=4] | ./dev.sh test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,216 @@
+//! ROOT's compressed payloads, in one place: a key's bytes are a series of blocks, each with a
+//! 9-byte header — two letters naming the algorithm, a method byte, then the compressed and the
+//! uncompressed size as 24-bit little-endian numbers. LZ4 blocks carry an extra 8-byte xxHash64
+//! checksum of the compressed data in front of it.
+
+use super::RootError;
+use std::io::Read;
+
+pub const HEADER_LEN: usize = 9;
+const LZ4_CHECKSUM_LEN: usize = 8;
+/// Nothing VELO monitor reads comes near this; it bounds what a hostile key can make us allocate.
+pub const MAX_OBJECT_LEN: usize = 1 << 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Zlib,
+    Lzma,
+    Lz4,
+    Zstd,
+}
+
+impl Algorithm {
+    fn from_magic(m: [u8; 2]) -> Result<Self, RootError> {
+        match &m {
+            b"ZL" => Ok(Self::Zlib),
+            b"XZ" => Ok(Self::Lzma),
+            b"L4" => Ok(Self::Lz4),
+            b"ZS" => Ok(Self::Zstd),
+            b"CS" => Err(RootError::Decompress(
+                "ROOT's old \"CS\" algorithm (files before ROOT 5.x compression) is not supported"
+                    .into(),
+            )),
+            other => Err(RootError::Decompress(format!(
+                "unknown compression header {:?}",
+                String::from_utf8_lossy(other)
+            ))),
+        }
+    }
+}
+
+fn u24(b: &[u8]) -> usize {
+    b[0] as usize | (b[1] as usize) << 8 | (b[2] as usize) << 16
+}
+
+/// Decompress a key's payload of `src` into exactly `objlen` bytes.
+pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
+    if objlen > MAX_OBJECT_LEN {
+        return Err(RootError::Corrupt(format!(
+            "object claims {objlen} bytes uncompressed, over the {MAX_OBJECT_LEN}-byte limit"
+        )));
+    }
+    let mut out = Vec::with_capacity(objlen);
+    let mut rest = src;
+    while out.len() < objlen {
+        if rest.len() < HEADER_LEN {
+            return Err(RootError::Truncated(format!(
+                "compressed block header needs {HEADER_LEN} bytes, {} left",
+                rest.len()
+            )));
+        }
+        let algo = Algorithm::from_magic([rest[0], rest[1]])?;
+        let clen = u24(&rest[3..6]);
+        let ulen = u24(&rest[6..9]);
+        if rest.len() - HEADER_LEN < clen {
+            return Err(RootError::Truncated(format!(
+                "compressed block of {clen} bytes with {} left",
+                rest.len() - HEADER_LEN
+            )));
+        }
+        if ulen > objlen - out.len() {
+            return Err(RootError::Corrupt(format!(
+                "compressed block expands to {ulen} bytes, more than the {} the object has left",
+                objlen - out.len()
+            )));
+        }
+        let block = &rest[HEADER_LEN..HEADER_LEN + clen];
+        let before = out.len();
+        decompress_block(algo, block, ulen, &mut out)?;
+        if out.len() - before != ulen {
+            return Err(RootError::Decompress(format!(
+                "{algo:?} block gave {} bytes, its header says {ulen}",
+                out.len() - before
+            )));
+        }
+        rest = &rest[HEADER_LEN + clen..];
+    }
+    Ok(out)
+}
+
+fn decompress_block(
+    algo: Algorithm,
+    block: &[u8],
+    ulen: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), RootError> {
+    let err = |e: &dyn std::fmt::Display| RootError::Decompress(format!("{algo:?}: {e}"));
+    // Reading one byte more than declared tells an over-long stream from an exact one without
+    // letting a decompression bomb fill memory.
+    let limit = ulen as u64 + 1;
+    match algo {
+        Algorithm::Zlib => {
+            flate2::read::ZlibDecoder::new(block)
+                .take(limit)
+                .read_to_end(out)
+                .map_err(|e| err(&e))?;
+        }
+        Algorithm::Zstd => {
+            let decoder = ruzstd::decoding::StreamingDecoder::new(block).map_err(|e| err(&e))?;
+            decoder.take(limit).read_to_end(out).map_err(|e| err(&e))?;
+        }
+        Algorithm::Lzma => {
+            let mut input = block;
+            let mut sink = LimitedSink {
+                out,
+                left: ulen,
+                overflow: false,
+            };
+            let res = lzma_rs::xz_decompress(&mut input, &mut sink);
+            if sink.overflow {
+                return Err(err(&"stream is longer than its header says"));
+            }
+            res.map_err(|e| err(&e))?;
+        }
+        Algorithm::Lz4 => {
+            if block.len() < LZ4_CHECKSUM_LEN {
+                return Err(RootError::Truncated(
+                    "LZ4 block shorter than its checksum".into(),
+                ));
+            }
+            let (checksum, data) = block.split_at(LZ4_CHECKSUM_LEN);
+            let expected = u64::from_be_bytes(checksum.try_into().unwrap());
+            let actual = twox_hash::XxHash64::oneshot(0, data);
+            if expected != actual {
+                return Err(err(&format!(
+                    "checksum mismatch (stored {expected:#018x}, computed {actual:#018x})"
+                )));
+            }
+            let start = out.len();
+            out.resize(start + ulen, 0);
+            let n =
+                lz4_flex::block::decompress_into(data, &mut out[start..]).map_err(|e| err(&e))?;
+            out.truncate(start + n);
+        }
+    }
+    Ok(())
+}
+
+/// An `io::Write` that refuses to grow past a limit, for decoders that push their output.
+struct LimitedSink<'a> {
+    out: &'a mut Vec<u8>,
+    left: usize,
+    overflow: bool,
+}
+
+impl std::io::Write for LimitedSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.left {
+            self.overflow = true;
+            return Err(std::io::Error::other("output over declared size"));
+        }
+        self.left -= buf.len();
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zlib_block(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(1));
+        enc.write_all(data).unwrap();
+        let c = enc.finish().unwrap();
+        let mut out = b"ZL\x08".to_vec();
+        out.extend_from_slice(&(c.len() as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(&c);
+        out
+    }
+
+    #[test]
+    fn several_blocks_concatenate() {
+        let a = vec![1u8; 1000];
+        let b = vec![2u8; 500];
+        let mut src = zlib_block(&a);
+        src.extend(zlib_block(&b));
+        let out = decompress(&src, 1500).unwrap();
+        assert_eq!(&out[..1000], &a[..]);
+        assert_eq!(&out[1000..], &b[..]);
+    }
+
+    #[test]
+    fn block_larger_than_object_is_rejected() {
+        let src = zlib_block(&[7u8; 100]);
+        assert!(decompress(&src, 50).is_err());
+    }
+
+    #[test]
+    fn truncated_block_is_an_error_not_a_panic() {
+        let src = zlib_block(&[7u8; 100]);
+        for cut in 0..src.len() {
+            assert!(decompress(&src[..cut], 100).is_err());
+        }
+    }
+
+    #[test]
+    fn unknown_algorithm_is_named() {
+        let err = decompress(b"QQ\x01\x00\x00\x00\x00\x00\x00", 10).unwrap_err();
+        assert!(err.to_string().contains("QQ"));
+    }
+}

@@ -1,0 +1,13 @@
+//! ROOT file I/O: buffers ([`rbytes`]), compression ([`compress`]), and files, directories and
+//! keys ([`file`], [`directory`], [`key`]).
+
+pub mod compress;
+pub mod directory;
+mod error;
+pub mod file;
+pub mod key;
+pub mod rbytes;
+
+pub use error::{Error, RootError};
+pub use file::{Entry, RootFile};
+pub use key::Key;
