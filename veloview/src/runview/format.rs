@@ -190,3 +190,196 @@ where
         s.collect_seq((self.0)())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hist::{BinErrorOption, ErrorMode, Profile, Stats};
+
+    fn titled(title: &str) -> Axis {
+        let mut a = Axis::uniform(2, 0.0, 1.0);
+        a.title = title.into();
+        a
+    }
+
+    /// As ROOT builds `TH1F(name, "Test TH1F;Foo;Bar", 2, 0, 1)` and four `SetBinContent`.
+    fn th1f() -> Histogram {
+        Histogram {
+            class: "TH1F".into(),
+            name: "test_th1f".into(),
+            title: "Test TH1F".into(),
+            x: titled("Foo"),
+            y: None,
+            y_title: "Bar".into(),
+            // SetBinContent counts an entry each time and resets the sums.
+            stats: Stats {
+                entries: 4.0,
+                ..Stats::default()
+            },
+            array: vec![1.0, 4.0, 9.0, 2.0],
+            sumw2: vec![],
+            profile: None,
+            bin_error_option: BinErrorOption::Normal,
+        }
+    }
+
+    fn th2f() -> Histogram {
+        let mut array = vec![0.0; 16];
+        // GetBin(ix, iy) = ix + 4 * iy
+        array[1 + 4] = 4.0;
+        array[1 + 8] = 9.0;
+        array[2 + 4] = 4.0;
+        array[2 + 8] = 1.0;
+        Histogram {
+            class: "TH2F".into(),
+            name: "test_th2f".into(),
+            title: "Test TH2F".into(),
+            x: titled("Foo"),
+            y: Some(titled("Bar")),
+            y_title: "Bar".into(),
+            stats: Stats {
+                entries: 4.0,
+                ..Stats::default()
+            },
+            array,
+            sumw2: vec![],
+            profile: None,
+            bin_error_option: BinErrorOption::Normal,
+        }
+    }
+
+    #[test]
+    fn th1_as_the_original_formatter_test() {
+        let v = plot_result(&th1f());
+        let mean: f64 = (0.25 * 4.0 + 0.75 * 9.0) / 13.0;
+        let rms = ((0.0625 * 4.0 + 0.5625 * 9.0) / 13.0 - mean * mean).sqrt();
+        assert_eq!(
+            v,
+            json!({"success": true, "data": {
+                "name": "test_th1f", "title": "Test TH1F", "object_class": "TH1F",
+                "data": {
+                    "entries": 4.0, "mean": mean, "rms": rms,
+                    "underflow": 1.0, "overflow": 2.0,
+                    "binning": [[0.0, 0.5], [0.5, 1.0]],
+                    "values": [4.0, 9.0],
+                    "uncertainties": [[2.0, 2.0], [3.0, 3.0]],
+                    "axis_titles": ["Foo", "Bar"],
+                    "labels": [],
+                }
+            }})
+        );
+    }
+
+    #[test]
+    fn th2_as_the_original_formatter_test() {
+        let v = plot_result(&th2f());
+        let mean: f64 = (0.25 * 13.0 + 0.75 * 5.0) / 18.0;
+        let rms = ((0.0625 * 13.0 + 0.5625 * 5.0) / 18.0 - mean * mean).sqrt();
+        assert_eq!(
+            v["data"]["data"],
+            json!({
+                "entries": 4.0, "mean": mean, "rms": rms,
+                "xbinning": [[0.0, 0.5], [0.5, 1.0]],
+                "ybinning": [[0.0, 0.5], [0.5, 1.0]],
+                "values": [[4.0, 9.0], [4.0, 1.0]],
+                "axis_titles": ["Foo", "Bar"],
+                "xlabels": [], "ylabels": [],
+            })
+        );
+        assert_eq!(v["data"]["object_class"], "TH2F");
+    }
+
+    #[test]
+    fn empty_tprofile() {
+        let mut h = th1f();
+        h.class = "TProfile".into();
+        h.stats = Stats::default();
+        h.array = vec![0.0; 4];
+        h.profile = Some(Profile {
+            bin_entries: vec![0.0; 4],
+            bin_sumw2: vec![],
+            error_mode: ErrorMode::Mean,
+        });
+        let d = &plot_result(&h)["data"]["data"];
+        assert_eq!(d["values"], json!([0.0, 0.0]));
+        assert_eq!(d["uncertainties"], json!([[0.0, 0.0], [0.0, 0.0]]));
+        assert_eq!(
+            (d["entries"].as_f64(), d["mean"].as_f64()),
+            (Some(0.0), Some(0.0))
+        );
+    }
+
+    #[test]
+    fn poisson_errors_are_asymmetric() {
+        let mut h = th1f();
+        h.bin_error_option = BinErrorOption::Poisson;
+        let u = &plot_result(&h)["data"]["data"]["uncertainties"];
+        let (lo, up) = (u[0][0].as_f64().unwrap(), u[0][1].as_f64().unwrap());
+        // ROOT: GetBinErrorLow/Up(4) with kPoisson = 1.91433, 3.16275.
+        assert!(
+            (lo - 1.914339).abs() < 1e-5 && (up - 3.162753).abs() < 1e-5,
+            "{lo} {up}"
+        );
+    }
+
+    #[test]
+    fn labels_pad_to_the_bin_count() {
+        let mut h = th1f();
+        h.x.labels = vec!["first".into()];
+        assert_eq!(
+            plot_result(&h)["data"]["data"]["labels"],
+            json!(["first", ""])
+        );
+    }
+
+    #[test]
+    fn non_finite_numbers_become_null_in_both_forms() {
+        let mut h = th1f();
+        h.array[1] = f64::NAN;
+        h.array[2] = f64::INFINITY;
+        h.array[3] = f64::NEG_INFINITY;
+        let r = PlotResult {
+            hist: &h,
+            source: None,
+        };
+        let text = plot_result_json(&r);
+        let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
+        let d = &parsed["data"]["data"];
+        assert_eq!(d["values"], json!([null, null]));
+        assert_eq!(d["overflow"], Value::Null);
+        assert_eq!(d["mean"], Value::Null);
+        assert_eq!(to_value(&r), parsed);
+    }
+
+    #[test]
+    fn source_is_reported_beside_the_name() {
+        let h = th1f();
+        let r = PlotResult {
+            hist: &h,
+            source: Some(Source {
+                run: 123950,
+                reference: true,
+                file: "ref.root",
+            }),
+        };
+        let d = &to_value(&r)["data"];
+        assert_eq!(
+            (&d["run"], &d["reference"], &d["file"]),
+            (&json!(123950), &json!(true), &json!("ref.root"))
+        );
+        // The contract keys come first in the text, in the original's order.
+        let text = plot_result_json(&r);
+        let at = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+        assert!(at("success") < at("name") && at("name") < at("title"));
+        assert!(at("entries") < at("binning") && at("binning") < at("uncertainties"));
+    }
+
+    #[test]
+    fn failure_shape() {
+        assert_eq!(failure("x"), json!({"success": false, "message": "x"}));
+        assert_eq!(
+            failure_json("a \"b\""),
+            r#"{"message":"a \"b\"","success":false}"#
+        );
+    }
+}

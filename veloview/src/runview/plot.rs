@@ -214,13 +214,17 @@ pub fn read_plot(data: &RunData, req: &PlotRequest) -> Result<ReadPlot, String> 
     if !sensors::is_valid(req.sensor) {
         return Err(sensors::invalid_message(req.sensor));
     }
-    let run = if req.reference {
-        data.reference_run(&list, run)?
+    let (run, origin) = if req.reference {
+        let r = data.reference_run(&list, run)?;
+        (
+            r,
+            format!("reference run file {r} (reference of run {run})"),
+        )
     } else {
-        run
+        (run, format!("run file {run}"))
     };
     let file = data.run_file(run)?;
-    let hist = read_histogram(&file, &name, run)?;
+    let hist = read_histogram(&file, &name, &origin)?;
     Ok(ReadPlot {
         hist,
         run,
@@ -232,18 +236,19 @@ pub fn read_plot(data: &RunData, req: &PlotRequest) -> Result<ReadPlot, String> 
     })
 }
 
-fn read_histogram(file: &Path, name: &str, run: u32) -> Result<Histogram, String> {
+/// `origin` says which run's file this is, for messages.
+fn read_histogram(file: &Path, name: &str, origin: &str) -> Result<Histogram, String> {
     let f = RootFile::open(file).map_err(|e| e.to_string())?;
     let key = f.get(name).map_err(|e| {
         if e.is_not_found() {
-            format!("Plot {name} not found in run file {run}")
+            format!("Plot {name} not found in {origin}")
         } else {
             e.to_string()
         }
     })?;
     if !crate::hist::is_supported(&key.class) {
         return Err(format!(
-            "Cannot format plot {name} of run {run}: unsupported class {} \
+            "Cannot format plot {name} of {origin}: unsupported class {} \
              (plots are TH1*, TH2*, TProfile or TProfile2D)",
             key.class
         ));

@@ -158,8 +158,13 @@ impl RunList {
 }
 
 /// The message for a run that is not in the run list.
-pub fn invalid_message(run: impl std::fmt::Display) -> String {
+pub fn invalid_message(run: u32) -> String {
     format!("Invalid run number provided: {run} (not in the processed run list)")
+}
+
+/// The message for text that is not a run number at all.
+pub fn not_a_number_message(text: &str) -> String {
+    format!("Invalid run number provided: {text:?} (not a run number)")
 }
 
 #[cfg(test)]

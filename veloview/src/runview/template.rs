@@ -41,9 +41,11 @@ impl Template {
                 let part = match &tail[..=end] {
                     "{0}" => Part::Sensor,
                     "{0:03d}" => Part::Sensor03,
-                    field => return Err(bad(&format!(
+                    field => {
+                        return Err(bad(&format!(
                         "unsupported field {field:?} (only {{0}} and {{0:03d}}, the sensor number)"
-                    ))),
+                    )))
+                    }
                 };
                 if !text.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut text)));
