@@ -48,7 +48,12 @@ pub fn plot_result(h: &Histogram) -> Value {
 
 /// As [`plot_result`], as JSON text.
 pub fn plot_result_json(result: &PlotResult) -> String {
-    serde_json::to_string(result).expect("a plot result always serializes")
+    // Sized for the common case (about 20 bytes a number, a few numbers a bin) so the buffer
+    // rarely grows: growing copies the whole text each time.
+    let per_cell = if result.hist.y.is_some() { 20 } else { 90 };
+    let mut buf = Vec::with_capacity(256 + per_cell * result.hist.ncells());
+    serde_json::to_writer(&mut buf, result).expect("a plot result always serializes");
+    String::from_utf8(buf).expect("serde_json writes UTF-8")
 }
 
 /// The [`Value`] form of a result, for callers that edit or embed it.
