@@ -7,7 +7,7 @@
 
 use super::format::{self, PlotResult, Source};
 use super::references::References;
-use super::runs::{self, RunList, SkippedLine};
+use super::runs::{RunList, SkippedLine};
 use super::template::Template;
 use super::{paths, sensors};
 use crate::{Histogram, RootFile};
@@ -77,15 +77,6 @@ impl RunData {
         References::load(&self.references)
     }
 
-    /// `run`, if it is in the run list.
-    fn checked_run(&self, list: &RunList, run: u32) -> Result<u32, String> {
-        if list.contains(run) {
-            Ok(run)
-        } else {
-            Err(runs::invalid_message(run))
-        }
-    }
-
     /// The reference run of `run` (itself in the run list, so it has data).
     pub fn reference_run(&self, list: &RunList, run: u32) -> Result<u32, String> {
         let refs = self.references()?;
@@ -103,7 +94,7 @@ impl RunData {
     /// The run whose file answers `req`: its run, or that run's reference run.
     pub fn source_run(&self, req: &PlotRequest) -> Result<u32, String> {
         let (list, _) = self.runs()?;
-        let run = self.checked_run(&list, req.run)?;
+        let run = list.check(req.run)?;
         if req.reference {
             self.reference_run(&list, run)
         } else {
@@ -128,7 +119,7 @@ impl RunData {
     /// Identity of the file `run`'s plots are read from; an error for a run not in the list.
     pub fn identity(&self, run: u32) -> Result<FileIdentity, String> {
         let (list, _) = self.runs()?;
-        let run = self.checked_run(&list, run)?;
+        let run = list.check(run)?;
         self.file_identity(run)
     }
 
@@ -210,7 +201,7 @@ pub fn read_plot(data: &RunData, req: &PlotRequest) -> Result<ReadPlot, String> 
         .render(req.sensor);
     // In the original command's order: run, then sensor.
     let (list, _) = data.runs()?;
-    let run = data.checked_run(&list, req.run)?;
+    let run = list.check(req.run)?;
     if !sensors::is_valid(req.sensor) {
         return Err(sensors::invalid_message(req.sensor));
     }

@@ -139,6 +139,15 @@ impl RunList {
         self.position(run).is_some()
     }
 
+    /// `run` if it is valid, else the message saying it is not.
+    pub fn check(&self, run: u32) -> Result<u32, String> {
+        if self.contains(run) {
+            Ok(run)
+        } else {
+            Err(invalid_message(run))
+        }
+    }
+
     /// The run shown when none is asked for: the newest.
     pub fn default_run(&self) -> Option<u32> {
         self.runs.first().copied()
