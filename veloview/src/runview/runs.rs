@@ -157,7 +157,7 @@ impl RunList {
     pub fn nearby(&self, run: u32, distance: usize) -> Option<Nearby> {
         let i = self.position(run)?;
         let lo = i.saturating_sub(distance);
-        let hi = (i + 1 + distance).min(self.runs.len());
+        let hi = (i + 1).saturating_add(distance).min(self.runs.len());
         Some(Nearby {
             newer: self.runs[lo..i].to_vec(),
             run,
@@ -259,6 +259,8 @@ mod tests {
         assert_eq!(last.newer, runs[runs.len() - 4..runs.len() - 1]);
         assert!(last.older.is_empty());
         assert_eq!(list.nearby(1, 3), None);
+        let all = list.nearby(runs[5], usize::MAX).unwrap();
+        assert_eq!((all.newer.len(), all.older.len()), (5, runs.len() - 6));
         // A single run.
         let one = RunList::new(vec![7]);
         assert_eq!(
