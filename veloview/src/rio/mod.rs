@@ -7,7 +7,11 @@ mod error;
 pub mod file;
 pub mod key;
 pub mod rbytes;
+mod streamers;
+pub mod wbytes;
+pub mod writer;
 
 pub use error::{Error, RootError};
 pub use file::{Entry, RootFile};
 pub use key::Key;
+pub use writer::{FileWriter, Options as WriteOptions};
