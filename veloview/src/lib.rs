@@ -3,6 +3,7 @@
 pub mod dump;
 pub mod hist;
 pub mod rio;
+pub mod runview;
 
 pub use hist::Histogram;
 pub use rio::{Error, RootFile};

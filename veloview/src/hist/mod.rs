@@ -62,6 +62,8 @@ pub struct Histogram {
     pub x: Axis,
     /// Present for 2D classes.
     pub y: Option<Axis>,
+    /// Title of the y axis, which 1D histograms have too (it labels the bin values).
+    pub y_title: String,
     pub stats: Stats,
     /// `fArray`, widened to f64, in global bin order (for a profile: sum of w*y per bin).
     pub array: Vec<f64>,

@@ -242,17 +242,14 @@ fn th1(r: &mut RBuffer, two_d: bool) -> Result<Histogram> {
         class: String::new(),
         name,
         title,
-        y: None,
+        x,
+        y_title: y.title.clone(),
+        y: two_d.then_some(y),
         stats,
         array: Vec::new(),
         sumw2,
         profile: None,
         bin_error_option,
-        x,
-    };
-    let hist = Histogram {
-        y: two_d.then_some(y),
-        ..hist
     };
     if ncells < 0 || ncells as usize != hist.ncells() {
         return Err(corrupt(format!(

@@ -1,0 +1,125 @@
+//! Settings shared by `velo-web`, `velo-worker` and the `veloview` command: `config/velo.toml`
+//! (or the file named by `VELO_CONFIG`) overlaid by environment variables, so that a process
+//! manager (honcho, systemd) can configure each process without editing files.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Settings {
+    pub redis_url: String,
+    pub host: String,
+    pub port: u16,
+    pub run_data_dir: PathBuf,
+    pub run_list_file: PathBuf,
+    pub pages_file: PathBuf,
+    pub references_file: PathBuf,
+    pub result_ttl_secs: u64,
+    pub worker_concurrency: usize,
+    pub log_level: String,
+    /// Empty to log to stdout only.
+    pub log_file: String,
+    pub file_log_level: String,
+    pub log_json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct Error(#[from] config::ConfigError);
+
+/// Built-in defaults, so a missing file still gives a working set-up on the demo data.
+const DEFAULTS: &str = include_str!("../../../config/velo.toml");
+
+/// The names process managers use, mapped to our keys. They win over `VELO_*` and the file.
+const PLAIN_ENV: &[(&str, &str)] = &[
+    ("REDIS_URL", "redis_url"),
+    ("PORT", "port"),
+    ("VELO_RUN_DATA_DIR", "run_data_dir"),
+    ("VELO_RUN_LIST_FILE", "run_list_file"),
+];
+
+impl Settings {
+    /// Defaults, then the config file, then `VELO_*` variables, then `REDIS_URL`/`PORT`.
+    pub fn load() -> Result<Settings, Error> {
+        Self::load_from(|k| std::env::var(k).ok())
+    }
+
+    /// As [`Settings::load`], with the environment given as a lookup (for tests).
+    pub fn load_from(env: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
+        let file = env("VELO_CONFIG").unwrap_or_else(|| "config/velo.toml".into());
+        let mut b = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::with_name(&file).required(env("VELO_CONFIG").is_some()));
+        for key in KEYS {
+            if let Some(v) = env(&format!("VELO_{}", key.to_ascii_uppercase())) {
+                b = b.set_override(*key, v)?;
+            }
+        }
+        for (var, key) in PLAIN_ENV {
+            if let Some(v) = env(var) {
+                b = b.set_override(*key, v)?;
+            }
+        }
+        Ok(b.build()?.try_deserialize()?)
+    }
+}
+
+const KEYS: &[&str] = &[
+    "redis_url",
+    "host",
+    "port",
+    "run_data_dir",
+    "run_list_file",
+    "pages_file",
+    "references_file",
+    "result_ttl_secs",
+    "worker_concurrency",
+    "log_level",
+    "log_file",
+    "file_log_level",
+    "log_json",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Settings {
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load_from(|k| m.get(k).cloned()).unwrap()
+    }
+
+    #[test]
+    fn defaults_come_from_the_bundled_file() {
+        // Tests run in the crate directory, where there is no config/velo.toml.
+        let s = load(&[]);
+        assert_eq!(s.port, 5000);
+        assert_eq!(s.run_data_dir, PathBuf::from("demo-data"));
+    }
+
+    #[test]
+    fn process_manager_variables_override() {
+        let s = load(&[
+            ("REDIS_URL", "redis://127.0.0.1:7777"),
+            ("PORT", "8123"),
+            ("VELO_RUN_DATA_DIR", "/data/runs"),
+            ("VELO_RUN_LIST_FILE", "/data/runs/RunList.txt"),
+            ("VELO_WORKER_CONCURRENCY", "9"),
+        ]);
+        assert_eq!(s.redis_url, "redis://127.0.0.1:7777");
+        assert_eq!(s.port, 8123);
+        assert_eq!(s.run_data_dir, PathBuf::from("/data/runs"));
+        assert_eq!(s.run_list_file, PathBuf::from("/data/runs/RunList.txt"));
+        assert_eq!(s.worker_concurrency, 9);
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        let r = Settings::load_from(|k| (k == "VELO_CONFIG").then(|| "/nonexistent/x.toml".into()));
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! Building the server from settings, so that `main` and the tests start it the same way (tests
+//! on port 0, a free port the OS picks).
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use velo_config::Settings;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let port = listener.local_addr()?.port();
+        let jobs = web::Data::new(crate::jobs::JobsState::new(&settings).await?);
+        let pages = web::Data::new(crate::pages::PagesState::new(&settings)?);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(jobs.clone())
+                .app_data(pages.clone())
+                .configure(crate::jobs::configure)
+                .configure(crate::pages::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
