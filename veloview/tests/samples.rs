@@ -15,6 +15,7 @@ pub fn sample() -> Vec<(String, Histogram)> {
             &format!("{class} title with #alpha, 100% \"quotes\" & <tags>"),
             Axis::uniform(10, -5.0, 5.0).with_title("x [mm]"),
         );
+        h.y_title = "entries / 1 mm".into();
         if class != "TH1I" {
             h.enable_sumw2();
         }

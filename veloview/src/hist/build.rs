@@ -72,6 +72,7 @@ impl Histogram {
             name: name.to_string(),
             title: title.to_string(),
             x,
+            y_title: y.as_ref().map(|a| a.title.clone()).unwrap_or_default(),
             y,
             stats: Stats::default(),
             array: Vec::new(),
@@ -160,10 +161,15 @@ impl Histogram {
         }
     }
 
-    /// `TH1::SetBinContent` followed by nothing else: like ROOT, the statistics sums are then
-    /// recomputed from the bins by [`reset_stats`](Self::reset_stats) when the caller is done.
+    /// `TH1::SetBinContent`: as in ROOT, each call counts one entry and drops the stored sums,
+    /// so that readers recompute mean and RMS from the bins (call
+    /// [`reset_stats`](Self::reset_stats) afterwards to store them instead).
     pub fn set_content(&mut self, bin: usize, v: f64) {
         self.array[bin] = v;
+        self.stats = Stats {
+            entries: self.stats.entries + 1.0,
+            ..Stats::default()
+        };
     }
 
     /// `TH1::ResetStats` for 1D and 2D histograms: sums from the in-range bin contents, with the

@@ -158,7 +158,12 @@ fn th1(w: &mut WBuffer, h: &Histogram) {
     w.i32(h.ncells() as i32);
     taxis(w, "xaxis", &h.x);
     let unit = Axis::uniform(1, 0.0, 1.0);
-    taxis(w, "yaxis", h.y.as_ref().unwrap_or(&unit));
+    // A 1D histogram keeps the title of its values on the otherwise unused y axis.
+    let y_of_1d = Axis {
+        title: h.y_title.clone(),
+        ..unit.clone()
+    };
+    taxis(w, "yaxis", h.y.as_ref().unwrap_or(&y_of_1d));
     taxis(w, "zaxis", &unit);
     // fBarOffset, fBarWidth
     w.i16(0);
