@@ -81,6 +81,8 @@ def check_histogram(f, h, how):
     check_axis(f"{where} x", obj.member("fXaxis"), h["x"])
     if h["dims"] == 2:
         check_axis(f"{where} y", obj.member("fYaxis"), h["y"])
+    elif "y_title" in h and obj.member("fYaxis").member("fTitle") != h["y_title"]:
+        fail(f"{where} y title {obj.member('fYaxis').member('fTitle')!r} != {h['y_title']!r}")
     for k, v in h["stats"].items():
         if k.startswith("f") and not close(obj.member(k), v):
             fail(f"{where} {k}: {obj.member(k)!r} != {v!r}")

@@ -29,15 +29,44 @@ pub fn uproot_agrees(root: &Path, expected: &serde_json::Value) {
     assert!(text.contains("read back equal"), "{text}");
 }
 
+/// The dump document of a histogram, with the y axis title of 1D histograms added.
+fn doc(path: &str, h: &veloview::Histogram) -> serde_json::Value {
+    let mut d = veloview::dump::histogram(path, h);
+    d["y_title"] = h.y_title.clone().into();
+    d
+}
+
 #[test]
 fn uproot_reads_every_written_class_back_equal() {
     for level in [0, 6] {
         let path = tempdir("uproot").join(format!("sample-{level}.root"));
         let hists = write_sample(&path, level);
-        let docs: Vec<_> = hists
-            .iter()
-            .map(|(p, h)| veloview::dump::histogram(p, &as_stored(h)))
-            .collect();
+        let docs: Vec<_> = hists.iter().map(|(p, h)| doc(p, &as_stored(h))).collect();
         uproot_agrees(&path, &serde_json::json!({ "histograms": docs }));
     }
+}
+
+#[test]
+fn uproot_reads_a_demo_run_file_as_veloview_does() {
+    let dir = tempdir("uproot-demo");
+    let m = veloview::demo::generate(
+        &dir,
+        &veloview::demo::Options {
+            runs: 1,
+            first_run: 123987,
+            seed: 9,
+        },
+    )
+    .unwrap();
+    let name = &m.files[&123987][0];
+    let path = veloview::runview::paths::run_dir(&dir, 123987).join(name);
+    let f = veloview::RootFile::open(&path).unwrap();
+    let mut docs = Vec::new();
+    for e in f.walk().unwrap() {
+        if !e.key.is_directory() {
+            docs.push(doc(&e.path, &f.histogram_of(&e.key).unwrap()));
+        }
+    }
+    assert_eq!(docs.len(), 84 * 6 + 8);
+    uproot_agrees(&path, &serde_json::json!({ "histograms": docs }));
 }
