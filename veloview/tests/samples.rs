@@ -92,9 +92,15 @@ pub fn write_sample(path: &std::path::Path, level: u32) -> Vec<(String, Histogra
     hists
 }
 
-/// What a reader gets back: TArrayF and TArrayI narrow the contents.
+/// What a reader gets back: TArrayF and TArrayI narrow the contents, and an axis whose labels
+/// are all empty has none.
 pub fn as_stored(h: &Histogram) -> Histogram {
     let mut h = h.clone();
+    for a in std::iter::once(&mut h.x).chain(h.y.as_mut()) {
+        if a.labels.iter().all(String::is_empty) {
+            a.labels.clear();
+        }
+    }
     if h.class.ends_with('F') {
         h.array = h.array.iter().map(|&x| x as f32 as f64).collect();
     } else if h.class.ends_with('I') {
