@@ -141,6 +141,12 @@ fn layout_is_the_original_one() {
                 "{n}"
             );
         }
+        // The monitor shows the newest file, the manifest's last.
+        let data = veloview::runview::RunData {
+            data_dir: dir.to_path_buf(),
+            run_list: dir.join("RunList.txt"),
+        };
+        assert_eq!(&data.run_file(*run).unwrap(), files.last().unwrap());
         if files.len() == 2 {
             two += 1;
             // A reprocessing, not a copy: the newest file differs from the first pass.
@@ -151,6 +157,24 @@ fn layout_is_the_original_one() {
         }
     }
     assert!((2..=5).contains(&two), "{two} runs with a second file");
+
+    // The run view reads the demo data as it is.
+    let data = veloview::runview::RunData {
+        data_dir: dir.to_path_buf(),
+        run_list: dir.join("RunList.txt"),
+    };
+    let req = veloview::runview::PlotRequest {
+        name: "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_ChipChannel".into(),
+        run: 123987,
+        sensor: 69,
+        reference: false,
+    };
+    let res = veloview::runview::get_run_plot(&data, &req);
+    assert_eq!(res["success"], true, "{res}");
+    assert_eq!(
+        res["data"]["data"]["values"].as_array().unwrap().len(),
+        2048
+    );
 }
 
 #[test]

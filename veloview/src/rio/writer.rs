@@ -215,11 +215,7 @@ impl FileWriter {
     /// Write a histogram into `dir` under its own name. Writing a name twice adds a new cycle,
     /// which readers then prefer, as in ROOT.
     pub fn put(&mut self, dir: DirId, h: &Histogram) -> Result<(), RootError> {
-        let cycle = {
-            let c = self.dirs[dir.0].cycles.entry(h.name.clone()).or_insert(0);
-            *c += 1;
-            *c
-        };
+        let cycle = self.dirs[dir.0].cycles.get(&h.name).copied().unwrap_or(0) + 1;
         let head = KeyHead {
             class: &h.class,
             name: &h.name,
@@ -230,7 +226,9 @@ impl FileWriter {
         let data = hist::encode(h, head.len() as u32)?;
         let stored = compress(&data, self.opts.level);
         let key = self.append_key(&head, &stored, data.len());
-        self.dirs[dir.0].keys.push(key);
+        let d = &mut self.dirs[dir.0];
+        d.keys.push(key);
+        d.cycles.insert(h.name.clone(), cycle);
         self.classes.insert(h.class.clone());
         self.check_size()
     }
