@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 pub const RUN_LIST: &str = "RunList.txt";
 pub const MANIFEST: &str = "demo-problems.json";
-/// Enough for any demo and small enough that a typo cannot fill the disk (each run is ~2 MB).
-pub const MAX_RUNS: u32 = 1000;
+/// Enough for any demo and small enough that a typo cannot fill the disk (a run is ~1.5 MB).
+pub const MAX_RUNS: u32 = 200;
 
 #[derive(Debug, Clone)]
 pub struct Options {
