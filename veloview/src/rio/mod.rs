@@ -1,5 +1,6 @@
 //! ROOT file I/O: buffers ([`rbytes`]), compression ([`compress`]), and files, directories and
-//! keys ([`file`], [`directory`], [`key`]).
+//! keys ([`file`], [`directory`], [`key`]); writing: buffers ([`wbytes`]) and whole files with
+//! their StreamerInfo ([`writer`]).
 
 pub mod compress;
 pub mod directory;
