@@ -1,5 +1,5 @@
-//! The `veloview` command: list and dump ROOT files, print run view plots (and, later, demo
-//! data).
+//! The `veloview` command: list and dump ROOT files, print run view plots, write the demo
+//! dataset.
 
 // Subcommands live in src/cli/, one module each, so this file stays a dispatcher.
 #[path = "../cli/plot.rs"]
@@ -12,6 +12,8 @@ use veloview::{dump, hist, RootFile};
 const USAGE: &str = "usage:
   veloview ls FILE              list every key: PATH<TAB>CLASS
   veloview dump FILE [PATH...]  print histograms as JSON
+  veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
+                                write the demo VELO DQM dataset (RunList.txt, run directories)
 ";
 
 fn main() -> ExitCode {
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
         Some("ls") if args.len() == 2 => ls(&args[1]),
         Some("dump") if args.len() >= 2 => dump(&args[1], &args[2..]),
         Some("plot") => plot::run(&args[1..]),
+        Some("demo-data") => veloview::demo::run_command(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}{}", plot::USAGE);
             Ok(())
