@@ -4,11 +4,13 @@
 //!
 //! cargo bench -p veloview --bench format
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use std::hint::black_box;
 use veloview::hist::{Axis, BinErrorOption, ErrorMode, Histogram, Profile, Stats};
 use veloview::runview::format::{self, PlotResult, Source};
 use veloview::runview::{get_run_plot_json, PlotRequest, RunData};
+use veloview::RootFile;
 
 /// A deterministic stand-in for measured values (no RNG dependency needed).
 fn noise(i: usize) -> f64 {
@@ -82,6 +84,25 @@ fn th2(nx: usize, ny: usize) -> Histogram {
     }
 }
 
+/// Direct and via-`Value` formatting of `h`, with the result size as throughput.
+fn formatting_cases(g: &mut BenchmarkGroup<WallTime>, name: &str, h: &Histogram) {
+    let r = PlotResult {
+        hist: h,
+        source: Some(Source {
+            run: 123987,
+            reference: false,
+            file: "run.root",
+        }),
+    };
+    g.throughput(Throughput::Bytes(format::plot_result_json(&r).len() as u64));
+    g.bench_function(format!("{name}/direct"), |b| {
+        b.iter(|| format::plot_result_json(black_box(&r)))
+    });
+    g.bench_function(format!("{name}/value_tree"), |b| {
+        b.iter(|| serde_json::to_string(&format::to_value(black_box(&r))).unwrap())
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let cases = [
         ("tprofile_2048", strip_profile()),
@@ -90,54 +111,90 @@ fn bench(c: &mut Criterion) {
     ];
     let mut g = c.benchmark_group("plot_formatting");
     for (name, h) in &cases {
-        let r = PlotResult {
-            hist: h,
-            source: Some(Source {
-                run: 123987,
-                reference: false,
-                file: "run.root",
-            }),
-        };
-        let bytes = format::plot_result_json(&r).len() as u64;
-        g.throughput(Throughput::Bytes(bytes));
-        g.bench_function(format!("{name}/direct"), |b| {
-            b.iter(|| format::plot_result_json(black_box(&r)))
-        });
-        g.bench_function(format!("{name}/value_tree"), |b| {
-            b.iter(|| serde_json::to_string(&format::to_value(black_box(&r))).unwrap())
-        });
+        formatting_cases(&mut g, name, h);
     }
     g.finish();
 }
 
-/// The whole request path a worker runs for the 2048-strip profile of a corpus file: run list,
-/// newest file, open, decompress, decode, format.
-fn request(c: &mut Criterion) {
-    let root = std::env::temp_dir().join(format!("veloview-bench-{}", std::process::id()));
-    let data = RunData::new(
-        root.join("data"),
-        root.join("RunList.txt"),
-        root.join("refs.toml"),
-    );
-    let dir = veloview::runview::paths::run_dir(&data.data_dir, 123987);
-    std::fs::create_dir_all(&dir).unwrap();
-    let corpus = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/peer/velo-dqm-seed1-zlib.root"
-    );
-    std::fs::copy(corpus, dir.join("run.root")).unwrap();
-    std::fs::write(&data.run_list, "123986\n123987\n").unwrap();
+/// A one-run demo dataset (`veloview demo-data`), in a temporary directory.
+struct Demo {
+    root: std::path::PathBuf,
+    data: RunData,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let root = std::env::temp_dir().join(format!("veloview-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let opts = veloview::demo::Options {
+            runs: 1,
+            ..Default::default()
+        };
+        veloview::demo::generate(&root, &opts).unwrap();
+        let data = RunData::new(&root, root.join("RunList.txt"), root.join("refs.toml"));
+        Demo { root, data }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// The demo run file's three plots with the largest results, largest first.
+fn largest_demo_plots(demo: &Demo, run: u32) -> Vec<(String, Histogram)> {
+    let f = RootFile::open(demo.data.run_file(run).unwrap()).unwrap();
+    let mut all: Vec<(usize, String, Histogram)> = f
+        .walk()
+        .unwrap()
+        .into_iter()
+        .filter(|e| !e.key.is_directory())
+        .map(|e| {
+            let h = f.histogram_of(&e.key).unwrap();
+            let len = format::plot_result_json(&PlotResult {
+                hist: &h,
+                source: None,
+            })
+            .len();
+            (len, e.path, h)
+        })
+        .collect();
+    all.sort_by_key(|a| std::cmp::Reverse(a.0));
+    // One of each class: the 84 sensors' plots of one kind are all the same size.
+    let mut seen = Vec::new();
+    all.into_iter()
+        .filter(|(_, _, h)| {
+            let new = !seen.contains(&h.class);
+            seen.push(h.class.clone());
+            new
+        })
+        .take(3)
+        .map(|(_, p, h)| (p, h))
+        .collect()
+}
+
+fn demo(c: &mut Criterion) {
+    let demo = Demo::new();
+    let run = demo.data.runs().unwrap().0.default_run().unwrap();
+    let mut g = c.benchmark_group("demo_plot_formatting");
+    for (path, h) in largest_demo_plots(&demo, run) {
+        let name = format!("{}_{}", h.class, path.rsplit('/').next().unwrap());
+        formatting_cases(&mut g, &name, &h);
+    }
+    g.finish();
+    // The whole worker path for the largest plot kind: run list, newest file, open, inflate,
+    // decode, format.
     let req = PlotRequest {
         name: "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_Strip".into(),
-        run: 123987,
+        run,
         sensor: 64,
         reference: false,
     };
-    assert!(get_run_plot_json(&data, &req).starts_with("{\"success\":true"));
-    c.bench_function("plot_request/tprofile_2048_zlib", |b| {
-        b.iter(|| get_run_plot_json(black_box(&data), black_box(&req)))
+    assert!(get_run_plot_json(&demo.data, &req).starts_with("{\"success\":true"));
+    c.bench_function("plot_request/demo_RMSNoise_vs_Strip", |b| {
+        b.iter(|| get_run_plot_json(black_box(&demo.data), black_box(&req)))
     });
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 criterion_group! {
@@ -147,6 +204,6 @@ criterion_group! {
         .sample_size(30)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = bench, request
+    targets = bench, demo
 }
 criterion_main!(benches);
