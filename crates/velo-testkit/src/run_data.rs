@@ -1,0 +1,59 @@
+//! A run data directory as the services expect it, holding the corpus's VELO-shaped file as run
+//! [`RUN`], removed on drop.
+
+use std::path::{Path, PathBuf};
+use veloview::runview::{paths, RunData};
+
+pub const RUN: u32 = 123987;
+
+/// The corpus file every run is a copy of.
+pub fn corpus_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/peer/velo-dqm-seed1-zlib.root")
+}
+
+pub struct RunDataDir {
+    pub root: PathBuf,
+}
+
+impl RunDataDir {
+    pub fn new(tag: &str) -> RunDataDir {
+        let root = std::env::temp_dir().join(format!(
+            "velo-{tag}-{}-{}",
+            std::process::id(),
+            crate::free_port()
+        ));
+        let dir = paths::run_dir(&root, RUN);
+        std::fs::create_dir_all(&dir).expect("run directory");
+        std::fs::copy(corpus_file(), dir.join(format!("run{RUN}_001.root"))).expect("run file");
+        std::fs::write(root.join("RunList.txt"), format!("{RUN}\n")).expect("run list");
+        RunDataDir { root }
+    }
+
+    pub fn run_list(&self) -> PathBuf {
+        self.root.join("RunList.txt")
+    }
+
+    pub fn run_data(&self) -> RunData {
+        RunData {
+            data_dir: self.root.clone(),
+            run_list: self.run_list(),
+        }
+    }
+
+    /// The environment velo-web and velo-worker read this directory from.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("VELO_RUN_DATA_DIR".into(), self.root.display().to_string()),
+            (
+                "VELO_RUN_LIST_FILE".into(),
+                self.run_list().display().to_string(),
+            ),
+        ]
+    }
+}
+
+impl Drop for RunDataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
