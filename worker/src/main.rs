@@ -3,8 +3,8 @@ use velo_worker::Worker;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    velo_worker::logging::init();
     let settings = Settings::load()?;
+    velo_log::init(&settings);
     let worker = Worker::build(settings)?;
     tracing::info!(id = worker.id(), "velo-worker starting");
     worker.run_until(velo_worker::signals::terminated()).await

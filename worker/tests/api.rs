@@ -167,7 +167,9 @@ fn api_paths_errors_results_and_cache() {
 
 #[test]
 fn long_poll_answers_when_the_job_ends_or_at_the_deadline() {
-    let sys = System::start("poll", 1, &[]);
+    // A heartbeat longer than the wait: the job must be picked up because it was announced, not
+    // because an idle worker happened to look at the queue.
+    let sys = System::start("poll", 1, &[("VELO_WORKER_HEARTBEAT_SECS", "30")]);
     let h = &sys.http;
 
     // Ends early: a 300 ms job waited on for 20 s answers once it is done, far before 20 s.

@@ -19,3 +19,10 @@ pub const DONE_CHANNEL: &str = "velo:jobs:done";
 pub fn cache(digest: &str) -> String {
     format!("velo:cache:{digest}")
 }
+
+/// The channel apalis-redis workers listen on for new jobs. apalis-redis 1.0's push gives every
+/// task a start time of "now", which files it as *scheduled* and skips this announcement, so idle
+/// workers would only find it at their next heartbeat (seconds). velo-web announces it itself.
+pub fn queue_wakeup_channel() -> String {
+    format!("tasks:{QUEUE}:active:available")
+}

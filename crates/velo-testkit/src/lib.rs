@@ -6,7 +6,7 @@ pub mod process;
 pub mod redis_server;
 pub mod run_data;
 
-pub use process::WorkerProcess;
+pub use process::ServiceProcess;
 pub use redis_server::RedisServer;
 pub use run_data::{RunDataDir, RUN};
 

@@ -1,15 +1,15 @@
-//! A velo-worker process with a given environment; killed (SIGKILL) on drop.
+//! A service process (velo-web, velo-worker) with a given environment; killed (SIGKILL) on drop.
 
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-pub struct WorkerProcess {
+pub struct ServiceProcess {
     child: Child,
 }
 
-impl WorkerProcess {
-    pub fn spawn(binary: &Path, env: &[(String, String)]) -> WorkerProcess {
+impl ServiceProcess {
+    pub fn spawn(binary: &Path, env: &[(String, String)]) -> ServiceProcess {
         let mut cmd = Command::new(binary);
         cmd.env_remove("RUST_LOG")
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -17,8 +17,8 @@ impl WorkerProcess {
         if std::env::var_os("VELO_TEST_LOGS").is_none() {
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
         }
-        WorkerProcess {
-            child: cmd.spawn().expect("velo-worker binary"),
+        ServiceProcess {
+            child: cmd.spawn().expect("service binary"),
         }
     }
 
@@ -50,7 +50,7 @@ impl WorkerProcess {
     }
 }
 
-impl Drop for WorkerProcess {
+impl Drop for ServiceProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -117,7 +117,7 @@ impl Store {
             .await
             .map_err(ApiError::unavailable)?;
         let mut queue: RedisStorage<QueueMessage> =
-            RedisStorage::new(conn).with_config(Config::default().queue(keys::QUEUE));
+            RedisStorage::new(conn.clone()).with_config(Config::default().queue(keys::QUEUE));
         queue
             .push(QueueMessage {
                 job_id: rec.id.clone(),
@@ -125,6 +125,11 @@ impl Store {
                 args: rec.args.clone(),
             })
             .await
-            .map_err(ApiError::unavailable)
+            .map_err(ApiError::unavailable)?;
+        let _: () = conn
+            .publish(keys::queue_wakeup_channel(), &rec.id)
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 use velo_config::Settings;
 use velo_testkit::http::Client;
-use velo_testkit::{RedisServer, RunDataDir, WorkerProcess};
+use velo_testkit::{RedisServer, RunDataDir, ServiceProcess};
 
 pub const PLOT: &str = "runview.plots.get_run_plot";
 /// A 100-bin TH1F of the corpus file, named with the sensor template.
@@ -19,7 +19,7 @@ pub struct System {
     pub redis: RedisServer,
     pub data: RunDataDir,
     pub http: Client,
-    pub workers: Vec<WorkerProcess>,
+    pub workers: Vec<ServiceProcess>,
     env: Vec<(String, String)>,
 }
 
@@ -48,9 +48,9 @@ impl System {
         sys
     }
 
-    pub fn add_worker(&mut self) -> &WorkerProcess {
+    pub fn add_worker(&mut self) -> &ServiceProcess {
         let bin = Path::new(env!("CARGO_BIN_EXE_velo-worker"));
-        self.workers.push(WorkerProcess::spawn(bin, &self.env));
+        self.workers.push(ServiceProcess::spawn(bin, &self.env));
         self.workers.last().unwrap()
     }
 
