@@ -4,6 +4,7 @@
 
 use crate::runner::Runner;
 use apalis::prelude::*;
+use apalis_core::backend::ext::poll_strategy::{IntervalStrategy, PollWith};
 use apalis_redis::factory::RedisStorageFactory;
 use apalis_redis::Config;
 use std::future::Future;
@@ -12,6 +13,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use velo_config::Settings;
 use velo_jobs::{keys, QueueMessage};
+
+/// How often an idle worker looks at the queue without being told of a new job.
+const RECHECK: Duration = Duration::from_millis(100);
 
 pub struct Worker {
     settings: Settings,
@@ -90,7 +94,11 @@ impl Worker {
             .batch_size(1)
             .heartbeat_interval(Duration::from_secs(s.worker_heartbeat_secs.max(1)))
             .missed_heartbeats(s.worker_missed_heartbeats.max(1));
-        let backend = BackendFactory::<QueueMessage>::create_with_config(&mut factory, config)?;
+        let announced = BackendFactory::<QueueMessage>::create_with_config(&mut factory, config)?;
+        // apalis 1.0 drops an announcement that arrives while a fetch is already on its way to
+        // Redis (the fetch comes back empty, the wake-up is spent): without a safety net such a
+        // job would wait for the next heartbeat. Looking again every RECHECK bounds that wait.
+        let backend = PollWith::new(announced, IntervalStrategy::new(RECHECK));
         let runner = Arc::new(Runner::new(s, conn));
         tracing::info!(worker = %name, concurrency = s.worker_concurrency, "taking jobs");
         let worker = WorkerBuilder::new(name)
