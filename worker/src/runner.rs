@@ -64,7 +64,7 @@ impl Runner {
                 let data = self.run_data.clone();
                 let work = tokio::task::spawn_blocking(move || task.execute(&data));
                 match tokio::time::timeout(self.timeout, work).await {
-                    Ok(Ok(result)) => rec.finish(result),
+                    Ok(Ok(result)) => rec.finish(&result),
                     Ok(Err(e)) => rec.fail(format!("Task crashed: {}", panic_message(e))),
                     Err(_) => {
                         rec.fail(format!("Task timed out after {} s", self.timeout.as_secs()))

@@ -5,8 +5,9 @@
 use crate::runner::Runner;
 use apalis::prelude::*;
 use apalis_core::backend::ext::poll_strategy::{IntervalStrategy, PollWith};
+use apalis_core::backend::Vacuum;
 use apalis_redis::factory::RedisStorageFactory;
-use apalis_redis::Config;
+use apalis_redis::{Config, RedisStorage};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,11 +95,15 @@ impl Worker {
             .batch_size(1)
             .heartbeat_interval(Duration::from_secs(s.worker_heartbeat_secs.max(1)))
             .missed_heartbeats(s.worker_missed_heartbeats.max(1));
+        let config_for_sweep = config.clone();
         let announced = BackendFactory::<QueueMessage>::create_with_config(&mut factory, config)?;
         // apalis 1.0 drops an announcement that arrives while a fetch is already on its way to
         // Redis (the fetch comes back empty, the wake-up is spent): without a safety net such a
         // job would wait for the next heartbeat. Looking again every RECHECK bounds that wait.
         let backend = PollWith::new(announced, IntervalStrategy::new(RECHECK));
+        let sweeper = tokio::spawn(sweep(
+            RedisStorage::new(conn.clone()).with_config(config_for_sweep),
+        ));
         let runner = Arc::new(Runner::new(s, conn));
         tracing::info!(worker = %name, concurrency = s.worker_concurrency, "taking jobs");
         let worker = WorkerBuilder::new(name)
@@ -106,13 +111,35 @@ impl Worker {
             .concurrency(s.worker_concurrency)
             .data(runner)
             .build(handle);
-        worker
+        let outcome = worker
             .run_until(async move {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok::<(), std::io::Error>(())
             })
-            .await?;
+            .await;
+        sweeper.abort();
+        outcome?;
         Ok(())
+    }
+}
+
+/// apalis keeps every task's data, metadata and id in Redis for ever; our records expire on
+/// their own. Once a minute, drop apalis' copies of tasks that ended a minute ago or more.
+async fn sweep(mut storage: RedisStorage<QueueMessage>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let done = storage.get_config().done_jobs_set();
+        let swept = storage.vacuum_before(Duration::from_secs(60)).await;
+        let trimmed: redis::RedisResult<()> = redis::cmd("DEL")
+            .arg(done)
+            .query_async(storage.get_connection())
+            .await;
+        match (swept, trimmed) {
+            (Ok(n), Ok(())) => tracing::debug!(tasks = n, "swept finished tasks"),
+            (Err(e), _) => tracing::debug!(error = %e, "sweep failed"),
+            (_, Err(e)) => tracing::debug!(error = %e, "sweep failed"),
+        }
     }
 }
 

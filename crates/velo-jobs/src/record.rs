@@ -2,6 +2,7 @@
 //! the worker as it starts and ends it.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -21,14 +22,15 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobRecord {
     pub id: String,
     pub task_name: String,
     pub args: Value,
     pub status: Status,
     /// The task's result once `finished`; `{"success": false, "message"}` once `failed`.
-    pub result: Value,
+    /// Kept as JSON text: velo-web passes a large plot through without parsing it.
+    pub result: Box<RawValue>,
     /// The worker that last started the job.
     #[serde(default)]
     pub worker: Option<String>,
@@ -50,7 +52,7 @@ impl JobRecord {
             task_name: task_name.to_string(),
             args,
             status: Status::Queued,
-            result: Value::Null,
+            result: raw(&Value::Null),
             worker: None,
             attempts: 0,
             queued_at: now_ms(),
@@ -66,21 +68,25 @@ impl JobRecord {
         self.started_at = Some(now_ms());
     }
 
-    pub fn finish(&mut self, result: Value) {
+    pub fn finish(&mut self, result: &Value) {
         self.status = Status::Finished;
-        self.result = result;
+        self.result = raw(result);
         self.ended_at = Some(now_ms());
     }
 
     pub fn fail(&mut self, message: impl Into<String>) {
         self.status = Status::Failed;
-        self.result = serde_json::json!({"success": false, "message": message.into()});
+        self.result = raw(&serde_json::json!({"success": false, "message": message.into()}));
         self.ended_at = Some(now_ms());
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("job records always serialise")
     }
+}
+
+fn raw(v: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(v).expect("JSON values always serialise")
 }
 
 pub fn now_ms() -> u64 {

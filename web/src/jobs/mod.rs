@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use error::ApiError;
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,29 +83,46 @@ async fn method_not_allowed() -> HttpResponse {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
 }
 
-/// The job as the API shows it: the record plus its absolute `uri`.
-fn job_json(req: &HttpRequest, rec: &JobRecord) -> Value {
-    let mut v = serde_json::to_value(rec).expect("job records always serialise");
+/// The job as the API shows it: the record plus its absolute `uri`. Serialised straight from the
+/// record, so a result travels from Redis to the client as the text the worker wrote.
+#[derive(Serialize)]
+struct JobView<'a> {
+    #[serde(flatten)]
+    record: &'a JobRecord,
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct OneJob<'a> {
+    job: JobView<'a>,
+}
+
+#[derive(Serialize)]
+struct JobList<'a> {
+    jobs: Vec<JobView<'a>>,
+}
+
+fn view<'a>(req: &HttpRequest, record: &'a JobRecord) -> JobView<'a> {
     let uri = req
-        .url_for("job", [&rec.id])
+        .url_for("job", [&record.id])
         .map(|u| u.to_string())
         .unwrap_or_default();
-    v["uri"] = Value::String(uri);
-    v
+    JobView { record, uri }
+}
+
+fn one_job(status: StatusCode, req: &HttpRequest, rec: &JobRecord) -> HttpResponse {
+    HttpResponse::build(status).json(OneJob {
+        job: view(req, rec),
+    })
 }
 
 async fn list_jobs(
     req: HttpRequest,
     state: web::Data<JobsState>,
 ) -> Result<HttpResponse, ApiError> {
-    let jobs: Vec<Value> = state
-        .store
-        .recent()
-        .await?
-        .iter()
-        .map(|r| job_json(&req, r))
-        .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "jobs": jobs })))
+    let records = state.store.recent().await?;
+    let jobs = records.iter().map(|r| view(&req, r)).collect();
+    Ok(HttpResponse::Ok().json(JobList { jobs }))
 }
 
 async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
@@ -155,15 +172,13 @@ async fn create_job(
     };
     if let Some(digest) = &digest {
         if let Some(existing) = state.store.claim_cache(digest, &id).await? {
-            return Ok(
-                HttpResponse::Created().json(serde_json::json!({"job": job_json(&req, &existing)}))
-            );
+            return Ok(one_job(StatusCode::CREATED, &req, &existing));
         }
     }
     let rec = JobRecord::queued(id, task.name(), task.canonical_args());
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
-    Ok(HttpResponse::Created().json(serde_json::json!({"job": job_json(&req, &rec)})))
+    Ok(one_job(StatusCode::CREATED, &req, &rec))
 }
 
 #[derive(Deserialize)]
@@ -191,7 +206,7 @@ async fn get_job(
     let rec = wait_for_end(&state, &id, deadline)
         .await?
         .ok_or_else(unknown)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"job": job_json(&req, &rec)})))
+    Ok(one_job(StatusCode::OK, &req, &rec))
 }
 
 /// The job's record as soon as it is finished or failed, or at `deadline` as it then is.
