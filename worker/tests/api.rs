@@ -144,6 +144,24 @@ fn api_paths_errors_results_and_cache() {
     let fresh = sys.wait_final(fresh["id"].as_str().unwrap(), Duration::from_secs(60));
     assert_eq!(fresh["result"], direct(TH1_TEMPLATE, 1));
 
+    // Ten shifters opening the same page at once: one job, one decode.
+    let same =
+        json!({"name": "Vetra/VeloPedestalSubtractorMoni/TELL1_064/Ped_Sub_ADCs_2D", "run": RUN});
+    let ids: std::collections::HashSet<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                s.spawn(|| {
+                    h.submit(PLOT, same.clone())["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(ids.len(), 1, "{ids:?}");
+
     // A crash and a timeout are failed jobs with a message.
     let crash = sys.run("debug.sleep", json!({"ms": 1, "panic": true}));
     assert_eq!(crash["status"], "failed");

@@ -80,14 +80,22 @@ impl Store {
         let key = keys::cache(digest);
         let opts = redis::SetOptions::default()
             .conditional_set(redis::ExistenceCheck::NX)
-            .get(true)
             .with_expiration(redis::SetExpiry::EX(self.ttl_secs));
-        // SET NX GET: sets and answers nil, or leaves the entry and answers its job id.
-        let holder: Option<String> = conn
+        // SET NX, then GET when taken (not SET NX GET: that needs Redis 7, apalis 6.2).
+        let claimed: Option<String> = conn
             .set_options(&key, id, opts)
             .await
             .map_err(ApiError::unavailable)?;
+        if claimed.is_some() {
+            return Ok(None);
+        }
+        let holder: Option<String> = conn.get(&key).await.map_err(ApiError::unavailable)?;
         let Some(holder) = holder else {
+            // Expired in between: claim it outright.
+            let _: () = conn
+                .set_ex(&key, id, self.ttl_secs)
+                .await
+                .map_err(ApiError::unavailable)?;
             return Ok(None);
         };
         if let Some(rec) = self.get(&holder).await? {
