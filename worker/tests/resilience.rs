@@ -115,3 +115,14 @@ fn sigterm_lets_the_running_job_finish_then_stops() {
     assert_eq!(done["status"], "finished", "{done}");
     assert_eq!(done["worker"], started["worker"]);
 }
+
+#[test]
+fn a_busy_worker_keeps_its_long_job() {
+    // Every slot busy for longer than the dead-worker limit (1 s × 2): the worker must still prove
+    // it is alive, or its job would be handed to the idle worker and run twice.
+    let sys = System::start("busy", 2, &[("VELO_WORKER_CONCURRENCY", "1")]);
+    let job = sys.http.submit("debug.sleep", json!({"ms": 5000}));
+    let done = sys.wait_final(job["id"].as_str().unwrap(), Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_eq!(done["attempts"], 1, "{done}");
+}
