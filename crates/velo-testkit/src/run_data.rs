@@ -13,20 +13,37 @@ pub fn corpus_file() -> PathBuf {
 
 pub struct RunDataDir {
     pub root: PathBuf,
+    /// The run the directory holds.
+    pub run: u32,
 }
 
 impl RunDataDir {
     pub fn new(tag: &str) -> RunDataDir {
-        let root = std::env::temp_dir().join(format!(
-            "velo-{tag}-{}-{}",
-            std::process::id(),
-            crate::free_port()
-        ));
+        let root = temp_root(tag);
         let dir = paths::run_dir(&root, RUN);
         std::fs::create_dir_all(&dir).expect("run directory");
         std::fs::copy(corpus_file(), dir.join(format!("run{RUN}_001.root"))).expect("run file");
         std::fs::write(root.join("RunList.txt"), format!("{RUN}\n")).expect("run list");
-        RunDataDir { root }
+        RunDataDir { root, run: RUN }
+    }
+
+    /// One run of the demo dataset (`veloview demo-data`), the shape of real VELO DQM files.
+    pub fn demo(tag: &str) -> RunDataDir {
+        let root = temp_root(tag);
+        let opts = veloview::demo::Options {
+            runs: 1,
+            ..Default::default()
+        };
+        veloview::demo::generate(&root, &opts).expect("demo data");
+        RunDataDir {
+            root,
+            run: opts.first_run,
+        }
+    }
+
+    /// The run's newest file.
+    pub fn run_file(&self) -> PathBuf {
+        self.run_data().run_file(self.run).expect("run file")
     }
 
     pub fn run_list(&self) -> PathBuf {
@@ -56,4 +73,12 @@ impl Drop for RunDataDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.root);
     }
+}
+
+fn temp_root(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "velo-{tag}-{}-{}",
+        std::process::id(),
+        crate::free_port()
+    ))
 }
