@@ -8,6 +8,13 @@ use veloview::runview::RunData;
 /// The cache digest for `task`, or `None` when the result does not depend on a run file we can
 /// identify (then the request is simply run).
 pub fn digest(task: &Task, data: &RunData) -> Option<String> {
+    if let Task::GetRunPlot(a) = task {
+        // A reference plot comes from the reference run's file, whose identity the run model
+        // does not give yet: never serve it from the cache rather than serve it stale.
+        if a.reference == Some(true) {
+            return None;
+        }
+    }
     let run = task.run()?;
     let id = data.identity(run).ok()?;
     let modified = id
@@ -27,4 +34,48 @@ pub fn digest(task: &Task, data: &RunData) -> Option<String> {
         "{:032x}",
         twox_hash::XxHash3_128::oneshot(text.as_bytes())
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::{Path, PathBuf};
+
+    fn data_with_run(dir: &Path, run: u32) -> RunData {
+        let run_dir = veloview::runview::paths::run_dir(dir, run);
+        std::fs::create_dir_all(&run_dir).unwrap();
+        std::fs::write(run_dir.join("a.root"), b"x").unwrap();
+        RunData {
+            data_dir: dir.to_path_buf(),
+            run_list: dir.join("RunList.txt"),
+        }
+    }
+
+    fn plot(args: serde_json::Value) -> Task {
+        Task::resolve(crate::task::GET_RUN_PLOT, &args, false).unwrap()
+    }
+
+    #[test]
+    fn same_request_same_key_and_the_file_changes_it() {
+        let dir: PathBuf = std::env::temp_dir().join(format!("velo-cache-{}", std::process::id()));
+        let data = data_with_run(&dir, 42);
+        let a = digest(&plot(json!({"name": "h", "run": 42})), &data).unwrap();
+        let b = digest(&plot(json!({"run": 42, "name": "h"})), &data).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            digest(&plot(json!({"name": "h", "run": 42, "sensor": 1})), &data).unwrap()
+        );
+        let file = veloview::runview::paths::run_dir(&dir, 42).join("a.root");
+        std::fs::write(file, b"longer").unwrap();
+        assert_ne!(
+            a,
+            digest(&plot(json!({"name": "h", "run": 42})), &data).unwrap()
+        );
+        assert_eq!(digest(&plot(json!({"name": "h", "run": 43})), &data), None);
+        let reference = plot(json!({"name": "h", "run": 42, "reference": true}));
+        assert_eq!(digest(&reference, &data), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

@@ -54,16 +54,6 @@ impl RedisServer {
         self.stop();
         self.spawn();
     }
-
-    /// Run one command through redis-cli (for assertions on Redis state).
-    pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .expect("redis-cli");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
 }
 
 fn ping(port: u16) -> bool {
