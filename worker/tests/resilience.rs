@@ -77,6 +77,13 @@ fn web_and_workers_carry_on_after_redis_restarts() {
         sys.run("debug.sleep", json!({"ms": 1}))["status"],
         "finished"
     );
+    sys.redis.stop();
+    let r = sys.http.post(
+        "/jobs",
+        &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+    );
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.json()["message"].is_string(), "{}", r.body);
     sys.redis.restart();
 
     // The restarted Redis is empty: submit until velo-web has reconnected, then the worker must
