@@ -3,6 +3,7 @@
 pub mod dump;
 pub mod hist;
 pub mod rio;
+pub mod verify;
 
 pub use hist::Histogram;
 pub use rio::{Error, RootFile};
@@ -22,7 +23,9 @@ impl rio::RootFile {
                 rio::RootError::Unsupported(format!("{} (at \"{}\")", key.class, key.name)),
             ));
         }
-        let bytes = self.object_bytes(key)?;
+        let bytes = self
+            .payload(key)
+            .map_err(|kind| Error::new(self.path(), kind))?;
         hist::decode(&key.class, &bytes, key.keylen as u32).map_err(|kind| {
             Error::new(
                 self.path(),

@@ -6,7 +6,7 @@ mod read;
 mod stats;
 
 pub use axis::Axis;
-pub use read::{decode, is_supported};
+pub use read::{decode, is_supported, CLASSES};
 pub use stats::Stats;
 
 /// TProfile / TProfile2D error modes (`TProfile::SetErrorOption`).

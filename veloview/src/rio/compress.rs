@@ -49,7 +49,9 @@ pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
             "object claims {objlen} bytes uncompressed, over the {MAX_OBJECT_LEN}-byte limit"
         )));
     }
-    let mut out = Vec::with_capacity(objlen);
+    // Memory is reserved block by block, each block at most 16 MiB by its 24-bit header, so a
+    // hostile `objlen` cannot make us allocate more than the data really expands to.
+    let mut out = Vec::new();
     let mut rest = src;
     while out.len() < objlen {
         if rest.len() < HEADER_LEN {
@@ -75,6 +77,7 @@ pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
         }
         let block = &rest[HEADER_LEN..HEADER_LEN + clen];
         let before = out.len();
+        out.reserve_exact(ulen);
         decompress_block(algo, block, ulen, &mut out)?;
         if out.len() - before != ulen {
             return Err(RootError::Decompress(format!(
