@@ -29,15 +29,7 @@ impl rio::RootFile {
         hist::decode(&key.class, &bytes, key.keylen as u32).map_err(|kind| {
             Error::new(
                 self.path(),
-                match kind {
-                    rio::RootError::Corrupt(m) => {
-                        rio::RootError::Corrupt(format!("{} \"{}\": {m}", key.class, key.name))
-                    }
-                    rio::RootError::Truncated(m) => {
-                        rio::RootError::Truncated(format!("{} \"{}\": {m}", key.class, key.name))
-                    }
-                    other => other,
-                },
+                kind.context(format!("{} \"{}\"", key.class, key.name)),
             )
         })
     }

@@ -17,6 +17,39 @@ const LARGE_FILE_VERSION: i32 = 1_000_000;
 /// Enough for the largest header and for a directory record.
 const HEADER_READ: usize = 128;
 
+/// What [`RootFile`] keeps of the file header (`TFile`'s first bytes).
+struct Header {
+    version: i32,
+    begin: i64,
+    nbytes_name: i64,
+    compression: i32,
+}
+
+impl Header {
+    fn read(head: &[u8]) -> Result<Header, RootError> {
+        let mut r = RBuffer::new(head, 0);
+        if r.take(4).ok() != Some(b"root".as_slice()) {
+            return Err(RootError::NotRoot("no \"root\" magic at the start".into()));
+        }
+        let version = r.i32()?;
+        let begin = r.i32()? as i64;
+        let large = version >= LARGE_FILE_VERSION;
+        let _end = if large { r.i64()? } else { r.i32()? as i64 };
+        let _seek_free = if large { r.i64()? } else { r.i32()? as i64 };
+        let _nbytes_free = r.i32()?;
+        let _nfree = r.i32()?;
+        let nbytes_name = r.i32()? as i64;
+        let _units = r.u8()?;
+        let compression = r.i32()?;
+        Ok(Header {
+            version,
+            begin,
+            nbytes_name,
+            compression,
+        })
+    }
+}
+
 /// Where a key sits in the tree, for listings.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -81,23 +114,11 @@ impl RootFile {
             top: Vec::new(),
         };
         let head = f.read_at(0, HEADER_READ.min(size as usize))?;
-        let mut r = RBuffer::new(&head, 0);
-        if r.take(4).ok() != Some(b"root".as_slice()) {
-            return Err(RootError::NotRoot("no \"root\" magic at the start".into()));
-        }
-        let version = r.i32()?;
-        let begin = r.i32()? as i64;
-        let large = version >= LARGE_FILE_VERSION;
-        let _end = if large { r.i64()? } else { r.i32()? as i64 };
-        let _seek_free = if large { r.i64()? } else { r.i32()? as i64 };
-        let _nbytes_free = r.i32()?;
-        let _nfree = r.i32()?;
-        let nbytes_name = r.i32()? as i64;
-        let _units = r.u8()?;
-        let compression = r.i32()?;
+        let header = Header::read(&head).map_err(|e| e.context("file header"))?;
         drop(head);
-        f.version = version;
-        f.compression = compression;
+        f.version = header.version;
+        f.compression = header.compression;
+        let (begin, nbytes_name) = (header.begin, header.nbytes_name);
         let dir_at = begin + nbytes_name;
         if begin <= 0 || nbytes_name <= 0 || dir_at as u64 >= size {
             return Err(corrupt(format!(
@@ -108,7 +129,8 @@ impl RootFile {
             dir_at as u64,
             HEADER_READ.min((size - dir_at as u64) as usize),
         )?;
-        let record = DirRecord::read(&mut RBuffer::new(&dir_bytes, 0))?;
+        let record = DirRecord::read(&mut RBuffer::new(&dir_bytes, 0))
+            .map_err(|e| e.context(format!("top directory record at byte {dir_at}")))?;
         f.top = f.read_keys(&record)?;
         Ok(f)
     }
@@ -165,8 +187,11 @@ impl RootFile {
         if record.seek_keys == 0 {
             return Ok(Vec::new());
         }
-        let bytes = self.read_at(record.seek_keys, record.nbytes_keys as usize)?;
-        read_key_list(&mut RBuffer::new(&bytes, 0))
+        let in_list = |e: RootError| e.context(format!("key list at byte {}", record.seek_keys));
+        let bytes = self
+            .read_at(record.seek_keys, record.nbytes_keys as usize)
+            .map_err(in_list)?;
+        read_key_list(&mut RBuffer::new(&bytes, 0)).map_err(in_list)
     }
 
     /// The keys inside a directory key.
@@ -192,17 +217,13 @@ impl RootFile {
 
     /// Like [`Self::object_bytes`], without copying an uncompressed object held in memory.
     pub(crate) fn payload(&self, key: &Key) -> Result<Cow<'_, [u8]>, RootError> {
+        let in_key = |e: RootError| e.context(format!("{} \"{}\"", key.class, key.name));
         let at = key.seek_key + key.keylen as u64;
-        let raw = self.read_at(at, key.payload_len())?;
+        let raw = self.read_at(at, key.payload_len()).map_err(in_key)?;
         if key.is_compressed() {
             compress::decompress(&raw, key.objlen as usize)
                 .map(Cow::Owned)
-                .map_err(|e| match e {
-                    RootError::Decompress(m) => {
-                        RootError::Decompress(format!("key \"{}\": {m}", key.name))
-                    }
-                    other => other,
-                })
+                .map_err(in_key)
         } else {
             Ok(raw)
         }
