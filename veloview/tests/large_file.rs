@@ -4,7 +4,9 @@
 //! from a small file, and checks that it reads back identically. Only a few KiB are written.
 
 mod common;
+mod layout;
 
+use layout::{dir_record, file_header, key, key_list};
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use veloview::RootFile;
@@ -12,92 +14,6 @@ use veloview::RootFile;
 const GIB: u64 = 1 << 30;
 const SOURCE: &str = "bench/velo-bench-zlib.root";
 const SOURCE_PATH: &str = "Velo/VeloClusterMonitor/Cluster ADC";
-
-/// Big-endian writing, just enough for file headers, directory records and keys.
-#[derive(Default)]
-struct W(Vec<u8>);
-impl W {
-    fn i16(&mut self, v: i16) -> &mut Self {
-        self.0.extend(v.to_be_bytes());
-        self
-    }
-    fn i32(&mut self, v: i32) -> &mut Self {
-        self.0.extend(v.to_be_bytes());
-        self
-    }
-    fn i64(&mut self, v: i64) -> &mut Self {
-        self.0.extend(v.to_be_bytes());
-        self
-    }
-    fn u8(&mut self, v: u8) -> &mut Self {
-        self.0.push(v);
-        self
-    }
-    fn tstring(&mut self, s: &str) -> &mut Self {
-        assert!(s.len() < 255);
-        self.0.push(s.len() as u8);
-        self.0.extend(s.as_bytes());
-        self
-    }
-}
-
-/// A 64-bit key header (version 1004). `keylen` is its length, which the caller must know
-/// beforehand for nbytes; `title` pads it to that length.
-fn key(nbytes: i32, objlen: i32, keylen: i16, seek: u64, pdir: u64, class: &str, name: &str) -> W {
-    let fixed = 4 + 2 + 4 + 4 + 2 + 2 + 8 + 8 + 1 + class.len() + 1 + name.len() + 1;
-    let pad = (keylen as usize)
-        .checked_sub(fixed)
-        .expect("key header longer than keylen");
-    let mut w = W::default();
-    w.i32(nbytes)
-        .i16(1004)
-        .i32(objlen)
-        .i32(0x7a5c_0000)
-        .i16(keylen)
-        .i16(1)
-        .i64(seek as i64)
-        .i64(pdir as i64)
-        .tstring(class)
-        .tstring(name)
-        .tstring(&"t".repeat(pad));
-    assert_eq!(w.0.len(), keylen as usize);
-    w
-}
-
-/// A 64-bit directory record (version 1005) pointing at a key list.
-fn dir_record(nbytes_keys: i32, seek_dir: u64, seek_keys: u64) -> W {
-    let mut w = W::default();
-    w.i16(1005)
-        .i32(0)
-        .i32(0)
-        .i32(nbytes_keys)
-        .i32(60)
-        .i64(seek_dir as i64)
-        .i64(0)
-        .i64(seek_keys as i64);
-    w.0.resize(60, 0);
-    w
-}
-
-/// A key list: the header of the key holding it, the count, the keys.
-fn key_list(at: u64, pdir: u64, keys: &[&W]) -> W {
-    let body: usize = 4 + keys.iter().map(|k| k.0.len()).sum::<usize>();
-    let keylen = 60;
-    let mut w = key(
-        keylen as i32 + body as i32,
-        body as i32,
-        keylen,
-        at,
-        pdir,
-        "TFile",
-        "big.root",
-    );
-    w.i32(keys.len() as i32);
-    for k in keys {
-        w.0.extend(&k.0);
-    }
-    w
-}
 
 #[test]
 fn histogram_beyond_4_gib_in_a_64_bit_file_reads_like_the_original() {
@@ -144,18 +60,7 @@ fn histogram_beyond_4_gib_in_a_64_bit_file_reads_like_the_original() {
     let nbytes_name = 50;
     let top_record = dir_record(top_list.0.len() as i32, begin, top_list_at);
     let end = hist_at + orig.nbytes as u64;
-    let mut header = W::default();
-    header.0.extend(b"root");
-    header
-        .i32(1_000_000 + 62206)
-        .i32(begin as i32)
-        .i64(end as i64)
-        .i64(0)
-        .i32(0)
-        .i32(0)
-        .i32(nbytes_name)
-        .u8(8)
-        .i32(101);
+    let header = file_header(begin, nbytes_name, end);
 
     let tmp = common::TempDir::new("large");
     let path = tmp.0.join("big.root");

@@ -5,6 +5,7 @@
 //! than the data could justify (a global allocator records the largest request).
 
 mod common;
+mod layout;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -219,5 +220,90 @@ fn damaged_files_give_errors_naming_them_never_panics_or_hangs() {
     assert!(
         largest <= ALLOCATION_LIMIT,
         "an allocation of {largest} bytes, over the {ALLOCATION_LIMIT}-byte limit"
+    );
+}
+
+/// A file of `levels` directory levels in which each level's key list holds two directory keys
+/// that both point at the next level's one directory: no loop, no deep nesting, but 2^levels
+/// paths through it. Returns the bytes.
+fn diamond(levels: usize) -> Vec<u8> {
+    const BEGIN: u64 = 100;
+    const NBYTES_NAME: i32 = 50;
+    const KEYLEN: i16 = 64;
+    // Level i's directory key (header and record) at dir_at(i), its key list right after.
+    const STRIDE: u64 = 512;
+    let dir_at = |i: usize| 1000 + STRIDE * i as u64;
+    let list_at = |i: usize| dir_at(i) + 200;
+    let parent = |i: usize| if i == 0 { BEGIN } else { dir_at(i - 1) };
+    let mut file = vec![0u8; (dir_at(levels) + STRIDE) as usize];
+    let mut put = |at: u64, w: &layout::W| {
+        file[at as usize..at as usize + w.0.len()].copy_from_slice(&w.0);
+    };
+    // The list at level i holds two keys for the directory of level i + 1 (none at the bottom).
+    let list = |i: usize| {
+        let sub = |name: &str| {
+            layout::key(
+                KEYLEN as i32 + 60,
+                60,
+                KEYLEN,
+                dir_at(i + 1),
+                parent(i + 1),
+                "TDirectory",
+                name,
+            )
+        };
+        let (a, b) = (sub("a"), sub("b"));
+        let keys: Vec<&layout::W> = if i < levels { vec![&a, &b] } else { vec![] };
+        layout::key_list(list_at(i), parent(i), &keys)
+    };
+    for i in 0..=levels {
+        let l = list(i);
+        let mut d = layout::key(
+            KEYLEN as i32 + 60,
+            60,
+            KEYLEN,
+            dir_at(i),
+            parent(i),
+            "TDirectory",
+            "d",
+        );
+        d.0.extend(&layout::dir_record(l.0.len() as i32, dir_at(i), list_at(i)).0);
+        put(dir_at(i), &d);
+        put(list_at(i), &l);
+    }
+    let top = list(0);
+    put(
+        BEGIN + NBYTES_NAME as u64,
+        &layout::dir_record(top.0.len() as i32, BEGIN, list_at(0)),
+    );
+    put(
+        0,
+        &layout::file_header(BEGIN, NBYTES_NAME, dir_at(levels) + STRIDE),
+    );
+    file
+}
+
+#[test]
+fn directories_reached_many_ways_are_an_error_not_an_endless_walk() {
+    // Two keys for one directory once is harmless, and reads; lookups by path never walk.
+    let f = RootFile::from_bytes("diamond1.root", diamond(1)).unwrap();
+    assert_eq!(f.walk().unwrap().len(), 2);
+    let f = RootFile::from_bytes("diamond9.root", diamond(9)).unwrap();
+    assert!(f.get("a/b/a/b/a/b/a/b/a").unwrap().is_directory());
+    // Forty levels would be 2^41 directories to walk.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let f = RootFile::from_bytes("diamond40.root", diamond(40)).unwrap();
+        let _ = tx.send(f.walk().map(|entries| entries.len()));
+    });
+    let err = rx
+        .recv_timeout(WATCHDOG)
+        .expect("the walk did not finish")
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("diamond40.root: corrupt data"), "{msg}");
+    assert!(
+        msg.contains("points back into directories already read"),
+        "{msg}"
     );
 }
