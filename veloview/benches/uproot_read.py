@@ -5,8 +5,10 @@ file, read one histogram into memory), and print both side by side with their ra
 Run after the Rust benchmark, from the repository root:
     cargo bench -p veloview --bench read
     python3 veloview/benches/uproot_read.py
-veloview's figures are criterion's mean estimates from target/criterion; uproot's are the best of
-5 timeit repeats (the least disturbed by other processes), per call.
+Both sides report their best figure per call, the one least disturbed by other processes on a
+shared machine: for veloview the fastest of criterion's 100 samples (target/criterion/.../sample.json,
+each sample many iterations), for uproot the fastest of 7 timeit repeats. Criterion's own mean is
+printed alongside.
 """
 import json
 import os
@@ -40,29 +42,42 @@ def uproot_us(path, hist):
     work()
     timer = timeit.Timer(work)
     n, _ = timer.autorange()
-    return min(timer.repeat(repeat=5, number=n)) / n * 1e6
+    return min(timer.repeat(repeat=7, number=n)) / n * 1e6
+
+
+def criterion_dir(group, bench_id):
+    return os.path.join(ROOT, "target", "criterion", group, bench_id, "new")
 
 
 def criterion_us(group, bench_id):
-    est = os.path.join(ROOT, "target", "criterion", group, bench_id, "new", "estimates.json")
-    with open(est) as f:
+    """The fastest sample's time per iteration."""
+    with open(os.path.join(criterion_dir(group, bench_id), "sample.json")) as f:
+        s = json.load(f)
+    return min(t / n for t, n in zip(s["times"], s["iters"])) / 1e3
+
+
+def criterion_mean_us(group, bench_id):
+    with open(os.path.join(criterion_dir(group, bench_id), "estimates.json")) as f:
         return json.load(f)["mean"]["point_estimate"] / 1e3
 
 
 def main():
     print(f"uproot {uproot.__version__}, Python {platform.python_version()}, "
           f"{os.cpu_count()} cores ({platform.processor() or platform.machine()})\n")
-    print("| histogram | compression | veloview µs | uproot µs | uproot / veloview |")
-    print("|---|---|---:|---:|---:|")
+    print("| histogram | compression | veloview µs | (mean) | uproot µs | uproot / veloview |")
+    print("|---|---|---:|---:|---:|---:|")
     worst = None
     for shape, label, hist in SHAPES:
         for comp, comp_label in COMPRESSIONS:
             ours = criterion_us(f"open_read_{shape}", comp)
+            mean = criterion_mean_us(f"open_read_{shape}", comp)
             theirs = uproot_us(bench_file(comp), hist)
             ratio = theirs / ours
             worst = ratio if worst is None else min(worst, ratio)
-            print(f"| {label} | {comp_label} | {ours:.1f} | {theirs:.0f} | {ratio:.0f}× |")
-    print("\nParts (veloview, µs): open | get | decompress | decode")
+            print(f"| {label} | {comp_label} | {ours:.1f} | ({mean:.0f}) | {theirs:.0f} | {ratio:.0f}× |")
+    print("\nParts (veloview, fastest sample, µs):\n")
+    print("| histogram | compression | open | get | decompress | decode |")
+    print("|---|---|---:|---:|---:|---:|")
     for comp, comp_label in COMPRESSIONS:
         g = f"parts_{comp}"
         for shape, label, _ in SHAPES:

@@ -32,3 +32,28 @@ pub fn read_everything(f: &RootFile) -> Result<Summary, Error> {
     }
     Ok(s)
 }
+
+/// The `decode` fuzz target's input: byte 0 picks one of [`hist::CLASSES`], bytes 1-2 give the
+/// key length (back references count from it), the rest is a decompressed object.
+pub fn decode_framed(data: &[u8]) -> Option<Result<hist::Histogram, crate::rio::RootError>> {
+    let (&class, rest) = data.split_first()?;
+    let (origin, object) = rest.split_first_chunk::<2>()?;
+    let class = hist::CLASSES[class as usize % hist::CLASSES.len()];
+    let h = hist::decode(class, object, u16::from_be_bytes(*origin) as u32);
+    if let Ok(h) = &h {
+        dump::histogram("fuzz", h);
+    }
+    Some(h)
+}
+
+/// The `decompress` fuzz target's input: bytes 0-3 give the object length a key would claim
+/// (big-endian), the rest is the key's stored payload. A success must have exactly that length.
+pub fn decompress_framed(data: &[u8]) -> Option<Result<Vec<u8>, crate::rio::RootError>> {
+    let (objlen, payload) = data.split_first_chunk::<4>()?;
+    let objlen = u32::from_be_bytes(*objlen) as usize;
+    let out = crate::rio::compress::decompress(payload, objlen);
+    if let Ok(out) = &out {
+        assert_eq!(out.len(), objlen, "decompressed to the wrong length");
+    }
+    Some(out)
+}
