@@ -36,46 +36,50 @@ fn run(path: &Path, f: fn(Vec<u8>) -> String) -> String {
     }
 }
 
+/// Every input of `target` through `f`, each under the watchdog; returns what each gave.
+fn each(target: &str, f: fn(Vec<u8>) -> String) -> Vec<(PathBuf, String)> {
+    inputs(target)
+        .into_iter()
+        .map(|path| {
+            let outcome = run(&path, f);
+            eprintln!("{}: {outcome}", path.display());
+            (path, outcome)
+        })
+        .collect()
+}
+
 #[test]
 fn read_file_inputs() {
-    for path in inputs("read_file") {
-        let outcome = run(&path, |bytes| {
-            let name = "regression.root";
-            let result = RootFile::from_bytes(name, bytes).and_then(|f| read_everything(&f));
-            match result {
-                Ok(s) => format!("ok {s:?}"),
-                Err(e) => {
-                    assert!(e.to_string().starts_with(name), "{e}");
-                    format!("error {e}")
-                }
+    each("read_file", |bytes| {
+        let name = "regression.root";
+        match RootFile::from_bytes(name, bytes).and_then(|f| read_everything(&f)) {
+            Ok(s) => format!("ok {s:?}"),
+            Err(e) => {
+                assert!(e.to_string().starts_with(name), "{e}");
+                format!("error {e}")
             }
-        });
-        eprintln!("{}: {outcome}", path.display());
-    }
+        }
+    });
 }
 
 #[test]
 fn decode_inputs() {
-    for path in inputs("decode") {
-        let outcome = run(&path, |bytes| match decode_framed(&bytes) {
-            None => "too short".into(),
-            Some(Ok(h)) => format!("ok {} {}", h.class, h.ncells()),
-            Some(Err(e)) => format!("error {e}"),
-        });
-        eprintln!("{}: {outcome}", path.display());
-    }
+    each("decode", |bytes| match decode_framed(&bytes) {
+        None => "too short".into(),
+        Some(Ok(h)) => format!("ok {} {}", h.class, h.ncells()),
+        Some(Err(e)) => format!("error {e}"),
+    });
 }
 
 #[test]
 fn decompress_inputs() {
-    for path in inputs("decompress") {
-        let outcome = run(&path, |bytes| match decompress_framed(&bytes) {
-            None => "too short".into(),
-            Some(Ok(out)) => format!("ok {} bytes", out.len()),
-            Some(Err(e)) => format!("error {e}"),
-        });
-        eprintln!("{}: {outcome}", path.display());
-        // Every kept input here is hostile: none may decompress.
+    let outcomes = each("decompress", |bytes| match decompress_framed(&bytes) {
+        None => "too short".into(),
+        Some(Ok(out)) => format!("ok {} bytes", out.len()),
+        Some(Err(e)) => format!("error {e}"),
+    });
+    // Every input kept here is hostile: none may decompress.
+    for (path, outcome) in outcomes {
         assert!(
             outcome.starts_with("error"),
             "{}: {outcome}",
