@@ -4,7 +4,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use veloview::hist::{encode, Axis, Histogram};
-use veloview::rio::writer::{compress, TOP};
+use veloview::rio::compress::compress;
+use veloview::rio::writer::TOP;
 use veloview::rio::{FileWriter, WriteOptions};
 
 fn noise_profile() -> Histogram {

@@ -5,6 +5,7 @@ pub mod dump;
 pub mod hist;
 pub mod rio;
 pub mod runview;
+pub mod verify;
 
 pub use hist::Histogram;
 pub use rio::{Error, RootFile};
@@ -24,19 +25,13 @@ impl rio::RootFile {
                 rio::RootError::Unsupported(format!("{} (at \"{}\")", key.class, key.name)),
             ));
         }
-        let bytes = self.object_bytes(key)?;
+        let bytes = self
+            .payload(key)
+            .map_err(|kind| Error::new(self.path(), kind))?;
         hist::decode(&key.class, &bytes, key.keylen as u32).map_err(|kind| {
             Error::new(
                 self.path(),
-                match kind {
-                    rio::RootError::Corrupt(m) => {
-                        rio::RootError::Corrupt(format!("{} \"{}\": {m}", key.class, key.name))
-                    }
-                    rio::RootError::Truncated(m) => {
-                        rio::RootError::Truncated(format!("{} \"{}\": {m}", key.class, key.name))
-                    }
-                    other => other,
-                },
+                kind.context(format!("{} \"{}\"", key.class, key.name)),
             )
         })
     }

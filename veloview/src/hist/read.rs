@@ -7,22 +7,23 @@ use crate::rio::rbytes::{corrupt, Header, RBuffer, Result};
 use crate::rio::RootError;
 
 /// Classes [`decode`] understands.
+pub const CLASSES: [&str; 12] = [
+    "TH1C",
+    "TH1S",
+    "TH1I",
+    "TH1F",
+    "TH1D",
+    "TH2C",
+    "TH2S",
+    "TH2I",
+    "TH2F",
+    "TH2D",
+    "TProfile",
+    "TProfile2D",
+];
+
 pub fn is_supported(class: &str) -> bool {
-    matches!(
-        class,
-        "TH1C"
-            | "TH1S"
-            | "TH1I"
-            | "TH1F"
-            | "TH1D"
-            | "TH2C"
-            | "TH2S"
-            | "TH2I"
-            | "TH2F"
-            | "TH2D"
-            | "TProfile"
-            | "TProfile2D"
-    )
+    CLASSES.contains(&class)
 }
 
 /// Decode an object of `class` from its (decompressed) key payload. `origin` is the key length,

@@ -4,9 +4,12 @@
 //! checksum of the compressed data in front of it.
 
 use super::RootError;
-use std::io::Read;
 
 pub const HEADER_LEN: usize = 9;
+/// ROOT does not compress objects this small.
+const MIN_COMPRESS: usize = 256;
+/// The most one compressed block holds (24-bit sizes in its header).
+const MAX_BLOCK: usize = 0xff_ffff;
 const LZ4_CHECKSUM_LEN: usize = 8;
 /// Nothing VELO monitor reads comes near this; it bounds what a hostile key can make us allocate.
 pub const MAX_OBJECT_LEN: usize = 1 << 30;
@@ -42,6 +45,27 @@ fn u24(b: &[u8]) -> usize {
     b[0] as usize | (b[1] as usize) << 8 | (b[2] as usize) << 16
 }
 
+/// An object's bytes as stored: ROOT's zlib blocks ("ZL", method 8, 24-bit little-endian
+/// compressed and uncompressed sizes, then a zlib stream), or the bytes themselves when they are
+/// small, when compression is off or when it would not save anything.
+pub fn compress(data: &[u8], level: u32) -> Vec<u8> {
+    if level == 0 || data.len() <= MIN_COMPRESS {
+        return data.to_vec();
+    }
+    let mut out = Vec::with_capacity(data.len() / 2);
+    for block in data.chunks(MAX_BLOCK) {
+        let c = miniz_oxide::deflate::compress_to_vec_zlib(block, level.min(9) as u8);
+        if c.len() > MAX_BLOCK || out.len() + c.len() + 9 >= data.len() {
+            return data.to_vec();
+        }
+        out.extend_from_slice(b"ZL\x08");
+        out.extend_from_slice(&(c.len() as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(&(block.len() as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(&c);
+    }
+    out
+}
+
 /// Decompress a key's payload of `src` into exactly `objlen` bytes.
 pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
     if objlen > MAX_OBJECT_LEN {
@@ -49,7 +73,9 @@ pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
             "object claims {objlen} bytes uncompressed, over the {MAX_OBJECT_LEN}-byte limit"
         )));
     }
-    let mut out = Vec::with_capacity(objlen);
+    // Memory is reserved block by block, each block at most 16 MiB by its 24-bit header, so a
+    // hostile `objlen` cannot make us allocate more than the data really expands to.
+    let mut out = Vec::new();
     let mut rest = src;
     while out.len() < objlen {
         if rest.len() < HEADER_LEN {
@@ -75,6 +101,7 @@ pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
         }
         let block = &rest[HEADER_LEN..HEADER_LEN + clen];
         let before = out.len();
+        out.reserve_exact(ulen);
         decompress_block(algo, block, ulen, &mut out)?;
         if out.len() - before != ulen {
             return Err(RootError::Decompress(format!(
@@ -94,19 +121,44 @@ fn decompress_block(
     out: &mut Vec<u8>,
 ) -> Result<(), RootError> {
     let err = |e: &dyn std::fmt::Display| RootError::Decompress(format!("{algo:?}: {e}"));
-    // Reading one byte more than declared tells an over-long stream from an exact one without
-    // letting a decompression bomb fill memory.
-    let limit = ulen as u64 + 1;
+    let longer = || err(&"stream is longer than its header says");
     match algo {
         Algorithm::Zlib => {
-            flate2::read::ZlibDecoder::new(block)
-                .take(limit)
-                .read_to_end(out)
-                .map_err(|e| err(&e))?;
+            use miniz_oxide::inflate::core::inflate_flags::{
+                TINFL_FLAG_PARSE_ZLIB_HEADER, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+            };
+            use miniz_oxide::inflate::{core, TINFLStatus};
+            // Straight into the output: the block header gives the exact size, so a stream that
+            // has not ended when the output is full is longer than declared.
+            let start = out.len();
+            out.resize(start + ulen, 0);
+            let mut z = Box::<core::DecompressorOxide>::default();
+            let flags = TINFL_FLAG_PARSE_ZLIB_HEADER | TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+            let (status, _, n) = core::decompress(&mut z, block, &mut out[start..], 0, flags);
+            match status {
+                TINFLStatus::Done => out.truncate(start + n),
+                TINFLStatus::HasMoreOutput => return Err(longer()),
+                TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
+                    return Err(err(&"stream ends early"))
+                }
+                TINFLStatus::Adler32Mismatch => return Err(err(&"checksum mismatch")),
+                other => return Err(err(&format!("corrupt stream ({other:?})"))),
+            }
         }
         Algorithm::Zstd => {
-            let decoder = ruzstd::decoding::StreamingDecoder::new(block).map_err(|e| err(&e))?;
-            decoder.take(limit).read_to_end(out).map_err(|e| err(&e))?;
+            let start = out.len();
+            out.resize(start + ulen, 0);
+            let mut z = ruzstd::decoding::FrameDecoder::new();
+            // ROOT compresses each block with its size known, so zstd never needs a window
+            // larger than the block; refusing bigger ones bounds what a hostile frame allocates.
+            z.set_max_window_size((ulen.next_power_of_two() as u64).max(1 << 20));
+            let n = z
+                .decode_all(block, &mut out[start..])
+                .map_err(|e| match e {
+                    ruzstd::decoding::errors::FrameDecoderError::TargetTooSmall => longer(),
+                    e => err(&e),
+                })?;
+            out.truncate(start + n);
         }
         Algorithm::Lzma => {
             let mut input = block;
@@ -117,7 +169,7 @@ fn decompress_block(
             };
             let res = lzma_rs::xz_decompress(&mut input, &mut sink);
             if sink.overflow {
-                return Err(err(&"stream is longer than its header says"));
+                return Err(longer());
             }
             res.map_err(|e| err(&e))?;
         }
@@ -170,12 +222,9 @@ impl std::io::Write for LimitedSink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn zlib_block(data: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(1));
-        enc.write_all(data).unwrap();
-        let c = enc.finish().unwrap();
+        let c = miniz_oxide::deflate::compress_to_vec_zlib(data, 1);
         let mut out = b"ZL\x08".to_vec();
         out.extend_from_slice(&(c.len() as u32).to_le_bytes()[..3]);
         out.extend_from_slice(&(data.len() as u32).to_le_bytes()[..3]);

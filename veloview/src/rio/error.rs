@@ -19,6 +19,18 @@ pub enum RootError {
     Unsupported(String),
 }
 
+impl RootError {
+    /// Say where in the file it happened: `what` goes in front of the message.
+    pub fn context(self, what: impl std::fmt::Display) -> RootError {
+        match self {
+            Self::Truncated(m) => Self::Truncated(format!("{what}: {m}")),
+            Self::Corrupt(m) => Self::Corrupt(format!("{what}: {m}")),
+            Self::Decompress(m) => Self::Decompress(format!("{what}: {m}")),
+            other => other,
+        }
+    }
+}
+
 /// An error that names the file it happened in, as every error a user sees should.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {kind}", file.display())]

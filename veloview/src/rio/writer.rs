@@ -6,6 +6,7 @@
 //! composing in memory lets every record be patched in place once its seeks are known. Offsets
 //! are 32-bit (key version 4, file version below 1000000), so a file must stay under 2 GB.
 
+use super::compress::compress;
 use super::streamers;
 use super::wbytes::WBuffer;
 use super::RootError;
@@ -23,10 +24,6 @@ const DIR_VERSION: i16 = 5;
 /// TDirectory record, small-file form: version, two dates, two sizes, three seeks, the UUID and
 /// three words ROOT reserves for growing the seeks to 64 bits.
 const DIR_RECORD_LEN: usize = 2 + 4 + 4 + 4 + 4 + 3 * 4 + 18 + 3 * 4;
-/// ROOT does not compress objects this small.
-const MIN_COMPRESS: usize = 256;
-/// The most one compressed block holds (24-bit sizes in its header).
-const MAX_BLOCK: usize = 0xff_ffff;
 /// Beyond this the 32-bit seeks of the small-file format overflow.
 const MAX_FILE: usize = 2_000_000_000;
 
@@ -424,32 +421,6 @@ fn uuid(file_name: &str, index: usize) -> [u8; 18] {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
         out[2 + half * 8..10 + half * 8].copy_from_slice(&h.to_be_bytes());
-    }
-    out
-}
-
-/// An object's bytes as stored: ROOT's zlib blocks ("ZL", method 8, 24-bit little-endian
-/// compressed and uncompressed sizes, then a zlib stream), or the bytes themselves when they are
-/// small, when compression is off or when it would not save anything.
-pub fn compress(data: &[u8], level: u32) -> Vec<u8> {
-    if level == 0 || data.len() <= MIN_COMPRESS {
-        return data.to_vec();
-    }
-    let mut out = Vec::with_capacity(data.len() / 2);
-    for block in data.chunks(MAX_BLOCK) {
-        let mut z = flate2::write::ZlibEncoder::new(
-            Vec::with_capacity(block.len() / 2),
-            flate2::Compression::new(level.min(9)),
-        );
-        z.write_all(block).expect("writing to a Vec cannot fail");
-        let c = z.finish().expect("writing to a Vec cannot fail");
-        if c.len() > MAX_BLOCK || out.len() + c.len() + 9 >= data.len() {
-            return data.to_vec();
-        }
-        out.extend_from_slice(b"ZL\x08");
-        out.extend_from_slice(&(c.len() as u32).to_le_bytes()[..3]);
-        out.extend_from_slice(&(block.len() as u32).to_le_bytes()[..3]);
-        out.extend_from_slice(&c);
     }
     out
 }

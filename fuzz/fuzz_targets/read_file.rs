@@ -1,0 +1,11 @@
+//! A whole ROOT file from bytes: header, directories, keys, decompression, histogram streamers
+//! and the derived values `veloview dump` prints. Anything may fail; nothing may panic or hang.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(f) = veloview::RootFile::from_bytes("fuzz.root", data.to_vec()) {
+        let _ = veloview::verify::read_everything(&f);
+    }
+});
