@@ -174,9 +174,19 @@
     container.replaceChildren(s);
   }
 
+  function maximum(h) {
+    let m = -Infinity;
+    const n = h.fXaxis.fNbins;
+    for (let i = 1; i <= n; i++) m = Math.max(m, h.fArray[i] + Math.sqrt(h.fSumw2[i] || 0));
+    return m;
+  }
+
   async function draw(container, nominal, reference, options, showReference) {
     JSROOT.cleanup(container);
     container.replaceChildren();
+    // An overlay is drawn in the first histogram's frame: make the frame tall enough for both.
+    const both = reference && showReference;
+    nominal.hist.fMaximum = both ? 1.05 * Math.max(maximum(nominal.hist), maximum(reference.hist)) : -1111;
     await JSROOT.draw(container, nominal.hist, drawOption(nominal, options, false));
     if (reference && showReference) {
       await JSROOT.draw(container, reference.hist, drawOption(reference, options, true));
@@ -226,8 +236,11 @@
       reference = buildHistogram(refResult.data, { color: 2 });
       reference.hist.fTitle = 'Reference';
     }
+    const drawStart = performance.now();
     try {
       await draw(container, nominal, reference, options, true);
+      // Visible in the browser's performance timeline, for profiling a slow page.
+      performance.measure('velo draw ' + name, { start: drawStart });
     } catch (e) {
       errorBox(container, title, 'drawing failed: ' + e.message);
       return;

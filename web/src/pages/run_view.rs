@@ -117,7 +117,9 @@ async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpRespons
         );
         let mut res = HttpResponse::Found();
         res.insert_header((header::LOCATION, to));
-        flash::set(&mut res, &flashes);
+        if !flashes.is_empty() {
+            flash::set(&mut res, &flashes);
+        }
         return res.finish();
     }
     match state.pages.iter().find(|p| p.key == page) {

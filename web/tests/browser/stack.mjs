@@ -9,7 +9,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
-const BIN = path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug');
+// VELO_BIN_DIR picks other builds (e.g. target/release for timings).
+const BIN = process.env.VELO_BIN_DIR || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug');
 
 // Runs of the fixture, newest first. XSS_RUN holds a histogram whose title is markup.
 export const RUNS = [123987, 123950, 123900, 123850, 123800, 123700, 123600, 123500];
