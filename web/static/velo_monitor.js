@@ -206,7 +206,7 @@
     pane.querySelector('.plot').after(label);
   }
 
-  async function loadPlot(container) {
+  async function loadPlot(container, jsroot) {
     const name = container.dataset.name;
     const title = container.dataset.title || name;
     const options = JSON.parse(container.dataset.options || '{}');
@@ -216,6 +216,7 @@
       sensor: Number(container.dataset.sensor),
     };
     spinner(container);
+    container.parentElement.querySelectorAll('.reference-note, .reference-toggle').forEach((e) => e.remove());
     // The reference run's plot is a job of its own; a run without a reference simply has none.
     const refJob = runJob(Object.assign({ reference: true }, args)).catch(() => null);
     let result;
@@ -229,12 +230,19 @@
       errorBox(container, title, (result && result.message) || 'no result');
       return;
     }
-    const nominal = buildHistogram(result.data, { color: 1 });
     const refResult = await refJob;
+    await jsroot;
+    const nominal = buildHistogram(result.data, { color: 1 });
     let reference = null;
     if (!nominal.is2d && refResult && refResult.success === true && !refResult.data.data.xbinning) {
       reference = buildHistogram(refResult.data, { color: 2 });
       reference.hist.fTitle = 'Reference';
+    } else if (!nominal.is2d && refResult && refResult.success === false) {
+      // Say why there is no overlay (typically: no reference run configured for this run).
+      const note = document.createElement('p');
+      note.className = 'reference-note';
+      note.textContent = 'No reference plot: ' + refResult.message;
+      container.after(note);
     }
     const drawStart = performance.now();
     try {
@@ -253,19 +261,26 @@
     }
   }
 
+  // JSROOT is loaded after the jobs are submitted: compiling it (2.4 MB) then overlaps with the
+  // workers' decoding instead of delaying it.
+  function loadJsroot() {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = '/static/jsroot/jsroot.min.js';
+      s.onload = () => resolve();
+      s.onerror = () => reject(new Error('the JSROOT library did not load (run `npm ci` in web)'));
+      document.head.append(s);
+    });
+  }
+
   // Every plot of the page at once; `velo:plots-done` tells tests and timings when all are in.
   async function loadPlots() {
     const plots = Array.from(document.querySelectorAll('.plot'));
     if (plots.length === 0) return;
-    if (typeof JSROOT === 'undefined') {
-      plots.forEach((p) => errorBox(p, p.dataset.title || p.dataset.name,
-        'the JSROOT library did not load (run `npm ci` in web)'));
-    } else {
-      JSROOT.settings.Tooltip = true;
-      await Promise.all(plots.map((p) => loadPlot(p).catch((e) => {
-        errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
-      })));
-    }
+    const jsroot = loadJsroot();
+    await Promise.all(plots.map((p) => loadPlot(p, jsroot).catch((e) => {
+      errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
+    })));
     window.veloPlotsDone = performance.now();
     document.dispatchEvent(new CustomEvent('velo:plots-done'));
   }

@@ -113,12 +113,16 @@ name = "Test/hostile"
 
 // A run data directory: the peer corpus file in every run, and a file written here with uproot
 // whose histogram title is markup (no file in tests/data has one).
+export function runFile(dir, run) {
+  return path.join(runDir(dir, run), `run_${run}_2026-11-27.root`);
+}
+
 function makeRunData(dir) {
   const peer = path.join(ROOT, 'tests/data/peer/velo-dqm-seed1-zlib.root');
   for (const run of RUNS) {
     const d = runDir(dir, run);
     fs.mkdirSync(d, { recursive: true });
-    fs.copyFileSync(peer, path.join(d, `run_${run}_2026-11-27.root`));
+    fs.copyFileSync(peer, runFile(dir, run));
   }
   const xd = runDir(dir, XSS_RUN);
   fs.mkdirSync(xd, { recursive: true });
@@ -213,7 +217,11 @@ export async function startStack({ workers = 1 } = {}) {
         if (r.status() >= 400 && !expected) page.problems.push(`HTTP ${r.status()} ${r.url()}`);
       });
       page.on('pageerror', (e) => page.problems.push(`exception: ${e.message}`));
-      page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+      // ERR_ABORTED is the browser cancelling a page's requests (a long-poll) as it navigates away.
+      page.on('requestfailed', (r) => {
+        const why = r.failure()?.errorText;
+        if (why !== 'net::ERR_ABORTED') page.problems.push(`request failed: ${r.url()} ${why}`);
+      });
       return page;
     };
     const logs = () => procs.map((p) => `--- ${p.label}\n${p.output}`).join('\n');
