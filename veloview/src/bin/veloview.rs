@@ -6,13 +6,16 @@ use veloview::{dump, hist, RootFile};
 
 const USAGE: &str = "usage:
   veloview ls FILE              list every key: PATH<TAB>CLASS
-  veloview dump FILE [PATH...]  print histograms as JSON";
+  veloview dump FILE [PATH...]  print histograms as JSON
+  veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
+                                write the demo VELO DQM dataset (RunList.txt, run directories)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ls") if args.len() == 2 => ls(&args[1]),
         Some("dump") if args.len() >= 2 => dump(&args[1], &args[2..]),
+        Some("demo-data") => veloview::demo::run_command(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
