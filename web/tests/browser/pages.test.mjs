@@ -11,7 +11,9 @@ let stack;
 before(async () => { stack = await startStack(); });
 after(async () => { if (stack) await stack.stop(); });
 
-const DEFAULT_RUN = RUNS[0];
+// The bundled pages, then the two the fixture adds.
+const PAGE_COUNT = fs.readFileSync(path.join(ROOT, 'config/pages.toml'), 'utf8').split('\n')
+  .filter((l) => l.trim() === '[[page]]').length + 2;
 
 async function open(url, expectStatus = 200) {
   const page = await stack.newPage();
@@ -45,8 +47,8 @@ test('every page loads in the site layout without console errors', async () => {
     ['/special_analyses/it_scans', 'IT scans'], ['/special_analyses/hv_scans', 'HV scans'],
     ['/special_analyses/cce_scans', 'CCE scans'], ['/special_analyses/ip_resolution', 'IP resolution'],
     ['/special_analyses/pv_resolution', 'PV resolution'],
-    ['/run_view', 'Occupancy'], [`/run_view/${RUNS[2]}/noise/64`, 'Noise'],
-    [`/run_view/${RUNS[1]}/empty`, 'Empty page'],
+    ['/run_view', 'DQS'], [`/run_view/${RUNS[2]}/noise/64`, 'Noise'],
+    [`/run_view/${RUNS[1]}/dqs`, 'DQS'], [`/run_view/${XSS_RUN}/escaping`, 'Escaping'],
   ];
   for (const [url, heading] of pages) {
     const page = await open(url);
@@ -94,14 +96,17 @@ test('an unknown run view page is a 404 inside the run view layout', async () =>
   const page = await open(`/run_view/${RUNS[1]}/nowhere`, 404);
   assert.equal(await text(page, '#main > h1'), '404 Page not found');
   assert.equal(await text(page, '.run-number'), `Run #${RUNS[1]} Select`);
-  assert.deepEqual(await page.locator('.nav-sidebar a').allTextContents(), ['Occupancy', 'Noise', 'Empty page', 'Escaping']);
+  const sidebar = await page.locator('.nav-sidebar a').allTextContents();
+  assert.equal(sidebar.length, PAGE_COUNT);
+  assert.deepEqual(sidebar.slice(0, 2), ['DQS', 'Pedestals']);
+  assert.deepEqual(sidebar.slice(-2), ['Escaping', 'Broken']);
   await page.close();
 });
 
 test('the run view defaults to the newest run and the first page, and lists pages', async () => {
   const page = await open('/run_view');
-  assert.equal(await text(page, '.run-number'), `Run #${DEFAULT_RUN} Select`);
-  assert.equal(await text(page, '.nav-sidebar li.active'), 'Occupancy');
+  assert.equal(await text(page, '.run-number'), `Run #${RUNS[0]} Select`);
+  assert.equal(await text(page, '.nav-sidebar li.active'), 'DQS');
   const page2 = await open(`/run_view/${RUNS[3]}/noise`);
   assert.equal(await text(page2, '.nav-sidebar li.active'), 'Noise');
   assert.equal(await page2.locator('.nav-sidebar li.active a').getAttribute('href'), `/run_view/${RUNS[3]}/noise`);
@@ -111,9 +116,9 @@ test('the run view defaults to the newest run and the first page, and lists page
 
 test('invalid runs and sensors are reset with a flash message that shows once', async () => {
   const cases = [
-    [`/run_view/555/noise/3`, `/run_view/${DEFAULT_RUN}/noise/3`, `Invalid run number "555", reset to "${DEFAULT_RUN}"`],
-    [`/run_view/abc`, `/run_view/${DEFAULT_RUN}/occupancy/0`, `Invalid run number "abc", reset to "${DEFAULT_RUN}"`],
-    [`/run_view?run=&page=noise`, `/run_view/${DEFAULT_RUN}/noise/0`, `Invalid run number "", reset to "${DEFAULT_RUN}"`],
+    [`/run_view/555/noise/3`, `/run_view/${RUNS[0]}/noise/3`, `Invalid run number "555", reset to "${RUNS[0]}"`],
+    [`/run_view/abc`, `/run_view/${RUNS[0]}/dqs/0`, `Invalid run number "abc", reset to "${RUNS[0]}"`],
+    [`/run_view?run=&page=noise`, `/run_view/${RUNS[0]}/noise/0`, `Invalid run number "", reset to "${RUNS[0]}"`],
     [`/run_view/${RUNS[2]}/noise/999`, `/run_view/${RUNS[2]}/noise/0`, 'Invalid sensor number "999", reset to "0"'],
     [`/run_view/${RUNS[2]}/noise/x1`, `/run_view/${RUNS[2]}/noise/0`, 'Invalid sensor number "x1", reset to "0"'],
     [`/run_view?run=${RUNS[4]}&page=noise&sensor=42`, `/run_view/${RUNS[4]}/noise/0`, 'Invalid sensor number "42", reset to "0"'],
@@ -128,7 +133,7 @@ test('invalid runs and sensors are reset with a flash message that shows once', 
   }
   // Both wrong at once: both messages.
   const page = await open('/run_view?run=1&sensor=200&page=noise');
-  assert.equal(new URL(page.url()).pathname, `/run_view/${DEFAULT_RUN}/noise/0`);
+  assert.equal(new URL(page.url()).pathname, `/run_view/${RUNS[0]}/noise/0`);
   assert.equal(await page.locator('.flash').count(), 2);
   await page.close();
 });
@@ -171,7 +176,7 @@ test('the run selector offers nearby runs and every run, and changes run', async
 
 test('the sensor selector, the corresponding sensor link and the VELO layout change sensor', async () => {
   const run = RUNS[2];
-  const page = await open(`/run_view/${run}/noise/3`);
+  const page = await open(`/run_view/${run}/occupancy/3`);
   const pane = page.locator('.run-view-pane').first();
   assert.equal(await pane.locator('.sensor-selector input[name=sensor]').inputValue(), '3');
   assert.equal(await pane.locator('.corresponding-sensor').textContent(), 'Corresponding Φ sensor (#67)');
@@ -180,17 +185,17 @@ test('the sensor selector, the corresponding sensor link and the VELO layout cha
   assert.equal(await page.locator('.run-view-pane').nth(1).locator('.sensor-selector').count(), 0);
   await pane.locator('.sensor-selector input[name=sensor]').fill('64');
   await pane.locator('.sensor-selector button[type=submit]').click();
-  await page.waitForURL(`**/run_view/${run}/noise/64`);
+  await page.waitForURL(`**/run_view/${run}/occupancy/64`);
   assert.equal(await page.locator('.run-view-pane').first().locator('.corresponding-sensor').textContent(), 'Corresponding R sensor (#0)');
   await page.locator('.run-view-pane').first().locator('.corresponding-sensor').click();
-  await page.waitForURL(`**/run_view/${run}/noise/0`);
+  await page.waitForURL(`**/run_view/${run}/occupancy/0`);
   await page.locator('.run-view-pane').first().getByText('See VELO layout').click();
   const dialog = page.locator('#velo-layout');
   await dialog.waitFor({ state: 'visible' });
   assert.deepEqual(await dialog.locator('.sensor-button.current').allTextContents(), ['0']);
   assert.equal(await dialog.locator('.sensor-button').count(), 88);
   await dialog.locator('.sensor-button', { hasText: /^105$/ }).click();
-  await page.waitForURL(`**/run_view/${run}/noise/105`);
+  await page.waitForURL(`**/run_view/${run}/occupancy/105`);
   assertClean(page, 'sensor selector');
   await page.close();
 });
@@ -198,19 +203,20 @@ test('the sensor selector, the corresponding sensor link and the VELO layout cha
 test('one tab per plot; the URL hash remembers the tab', async () => {
   const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
   assert.deepEqual(await page.locator('.run-view-tab').allTextContents(),
-    ['Channel occupancy', 'Clusters per event', 'Strips per cluster', 'Strips per cluster vs. sensor', 'Subtracted ADC 2D']);
+    ['Channel occupancy', 'Average sensor occupancy', 'Occupancy spectrum', 'Occupancy vs. BCID (A side)',
+      'Occupancy vs. BCID (C side)']);
   assert.deepEqual(await page.locator('.run-view-pane > h1').allTextContents(),
-    ['Channel occupancy', 'Number of VELO clusters per event (Default)', 'Number of strips per cluster',
-      'Number of strips per cluster versus sensor', 'Subtracted ADC 2D']);
+    ['Channel occupancy', 'Average sensor occupancy', 'Occupancy spectrum (zoom)',
+      '% VELO occupancy vs. LHC bunch ID (A side)', '% VELO occupancy vs. LHC bunch ID (C side)']);
   const visibleHeadings = async () => (await Promise.all((await page.locator('.run-view-pane > h1').all())
     .map(async (h) => (await h.isVisible()) ? h.textContent() : null))).filter(Boolean);
   assert.deepEqual(await visibleHeadings(), ['Channel occupancy']);
   await page.locator('.run-view-tab a').nth(2).click();
-  assert.equal(new URL(page.url()).hash, '#/velo_veloclustermonitor_cluster_size');
-  assert.deepEqual(await visibleHeadings(), ['Number of strips per cluster']);
+  assert.equal(new URL(page.url()).hash, '#/velo_velooccupancymonitor_occspectmaxlow');
+  assert.deepEqual(await visibleHeadings(), ['Occupancy spectrum (zoom)']);
   await page.reload();
-  assert.deepEqual(await visibleHeadings(), ['Number of strips per cluster']);
-  assert.equal(await text(page, '.run-view-tab.active'), 'Strips per cluster');
+  assert.deepEqual(await visibleHeadings(), ['Occupancy spectrum (zoom)']);
+  assert.equal(await text(page, '.run-view-tab.active'), 'Occupancy spectrum');
   await page.close();
 });
 
@@ -262,8 +268,9 @@ plotTest('the run view draws every plot of a page', async () => {
 });
 
 plotTest('a failed plot shows an error box naming it', async () => {
-  const page = await open(`/run_view/${RUNS[0]}/noise/0`);
+  const page = await open(`/run_view/${RUNS[0]}/broken`);
   await plotsDone(page);
+  assert.equal(await page.locator('.plot.drawn').count(), 1);
   const errors = page.locator('.plot-error');
   assert.equal(await errors.count(), 1);
   assert.equal(await errors.locator('code').textContent(), 'A plot no run file has');

@@ -12,9 +12,10 @@ export const ROOT = path.resolve(import.meta.dirname, '../../..');
 // VELO_BIN_DIR picks other builds (e.g. target/release for timings).
 const BIN = process.env.VELO_BIN_DIR || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug');
 
-// Runs of the fixture, newest first. XSS_RUN holds a histogram whose title is markup.
-export const RUNS = [123987, 123950, 123900, 123850, 123800, 123700, 123600, 123500];
-export const XSS_RUN = 123000;
+// Runs of the fixture, newest first (filled by startStack from the demo dataset's run list).
+// XSS_RUN, older than all, holds a histogram whose title is markup.
+export const RUNS = [];
+export const XSS_RUN = 100000;
 export const XSS_TITLE = '<script>window.xssRan = 1</script><img src=x onerror="window.xssRan = 2">';
 
 export async function freePort() {
@@ -53,55 +54,9 @@ function runDir(base, run) {
   return path.join(base, ...parts, d);
 }
 
-const PAGES_TOML = `
-[[page]]
-key = "occupancy"
-title = "Occupancy"
-
-[[page.plot]]
-title = "Channel occupancy"
-name = "Velo/VeloOccupancyMonitor/OccPerChannelSens{0}"
-sensor_dependent = true
-
-[[page.plot]]
-title = "Number of VELO clusters per event (Default)"
-short = "Clusters per event"
-name = "Velo/VeloClusterMonitor/# VELO clusters"
-
-[[page.plot]]
-title = "Number of strips per cluster"
-short = "Strips per cluster"
-name = "Velo/VeloClusterMonitor/Cluster size"
-options = { showUncertainties = true }
-
-[[page.plot]]
-title = "Number of strips per cluster versus sensor"
-short = "Strips per cluster vs. sensor"
-name = "Velo/VeloClusterMonitor/Cluster size vs sensor"
-
-[[page.plot]]
-title = "Subtracted ADC 2D"
-name = "Vetra/VeloPedestalSubtractorMoni/TELL1_{0:03d}/Ped_Sub_ADCs_2D"
-sensor_dependent = true
-
-[[page]]
-key = "noise"
-title = "Noise"
-
-[[page.plot]]
-title = "RMS noise vs. strip"
-name = "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_Strip"
-sensor_dependent = true
-
-[[page.plot]]
-title = "A plot no run file has"
-short = "Missing"
-name = "Velo/Nowhere/NoSuchPlot"
-
-[[page]]
-key = "empty"
-title = "Empty page"
-
+// The bundled run view pages, and two for the tests: a plot with a hostile title, and a page
+// where one plot exists and one does not.
+const TEST_PAGES_TOML = `
 [[page]]
 key = "escaping"
 title = "Escaping"
@@ -109,21 +64,38 @@ title = "Escaping"
 [[page.plot]]
 title = "Plot with a hostile title"
 name = "Test/hostile"
+
+[[page]]
+key = "broken"
+title = "Broken"
+
+[[page.plot]]
+title = "Number of VELO clusters per event (Default)"
+short = "Clusters per event"
+name = "Velo/VeloClusterMonitor/# VELO clusters"
+
+[[page.plot]]
+title = "A plot no run file has"
+short = "Missing"
+name = "Velo/Nowhere/NoSuchPlot"
 `;
 
-// A run data directory: the peer corpus file in every run, and a file written here with uproot
-// whose histogram title is markup (no file in tests/data has one).
+// How many demo runs: enough for the run selector's three groups of nearby runs.
+const DEMO_RUNS = 9;
+
+// The newest file of a run (the one the run view reads).
 export function runFile(dir, run) {
-  return path.join(runDir(dir, run), `run_${run}_2026-11-27.root`);
+  const d = runDir(dir, run);
+  const files = fs.readdirSync(d).filter((f) => f.endsWith('.root')).sort();
+  return path.join(d, files[files.length - 1]);
 }
 
+// The demo dataset (`veloview demo-data`), plus a run written here with uproot whose histogram
+// title is markup (the demo dataset has none).
 function makeRunData(dir) {
-  const peer = path.join(ROOT, 'tests/data/peer/velo-dqm-seed1-zlib.root');
-  for (const run of RUNS) {
-    const d = runDir(dir, run);
-    fs.mkdirSync(d, { recursive: true });
-    fs.copyFileSync(peer, runFile(dir, run));
-  }
+  execFileSync(path.join(BIN, 'veloview'), ['demo-data', dir, '--runs', String(DEMO_RUNS), '--seed', '1'], { stdio: 'pipe' });
+  const demoRuns = fs.readFileSync(path.join(dir, 'RunList.txt'), 'utf8').split('\n').filter(Boolean).map(Number);
+  RUNS.splice(0, RUNS.length, ...demoRuns.sort((a, b) => b - a));
   const xd = runDir(dir, XSS_RUN);
   fs.mkdirSync(xd, { recursive: true });
   const script = `
@@ -137,8 +109,9 @@ with uproot.recreate(sys.argv[1]) as f:
     f["Test/hostile"] = h
 `;
   execFileSync('python3', ['-c', script, path.join(xd, `run_${XSS_RUN}_2026-11-27.root`), XSS_TITLE]);
-  fs.writeFileSync(path.join(dir, 'RunList.txt'), [...RUNS, XSS_RUN].join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'pages.toml'), PAGES_TOML);
+  fs.appendFileSync(path.join(dir, 'RunList.txt'), `${XSS_RUN}\n`);
+  const pages = fs.readFileSync(path.join(ROOT, 'config/pages.toml'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'pages.toml'), pages + TEST_PAGES_TOML);
 }
 
 function start(name, cmd, args, env, procs) {
