@@ -267,6 +267,45 @@ plotTest('the run view draws every plot of a page', async () => {
   await page.close();
 });
 
+// Paths JSROOT stroked in red (the reference's colour) with more than a few points.
+async function referencePaths(plot) {
+  return plot.evaluate((el) => Array.from(el.querySelectorAll('path'))
+    .filter((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)' && (p.getAttribute('d') || '').length > 100).length);
+}
+
+plotTest('the reference run is overlaid, with a control to show or hide it', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
+  await plotsDone(page);
+  const plot = page.locator('.plot').first();
+  const toggle = page.locator('.run-view-pane').first().locator('.reference-toggle input');
+  assert.equal(await toggle.isChecked(), true);
+  assert.equal(await referencePaths(plot), 1);
+  await toggle.uncheck();
+  await page.waitForFunction((el) => !Array.from(el.querySelectorAll('path'))
+    .some((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)'), await plot.elementHandle());
+  await toggle.check();
+  await page.waitForFunction((el) => Array.from(el.querySelectorAll('path'))
+    .some((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)'), await plot.elementHandle());
+  assertClean(page, 'reference toggle');
+  await page.close();
+  // A run outside every reference range says so instead of overlaying.
+  const other = await open(`/run_view/${XSS_RUN}/escaping`);
+  await plotsDone(other);
+  assert.equal(await other.locator('.reference-toggle').count(), 0);
+  assert.match(await text(other, '.reference-note'), /^No reference plot: /);
+  await other.close();
+});
+
+plotTest('every plot of the pedestals page draws, the 2D one as a colour map', async () => {
+  const page = await open(`/run_view/${RUNS[1]}/pedestals/65`);
+  await plotsDone(page);
+  assert.equal(await page.locator('.plot-error').count(), 0, String(await page.locator('.plot-error').allTextContents()));
+  assert.equal(await page.locator('.plot.drawn').count(), 3);
+  assert.equal(await page.locator('.plot').nth(2).locator('.zaxis_container').count() > 0, true, 'a colour axis');
+  assertClean(page, 'pedestals');
+  await page.close();
+});
+
 plotTest('a failed plot shows an error box naming it', async () => {
   const page = await open(`/run_view/${RUNS[0]}/broken`);
   await plotsDone(page);

@@ -112,6 +112,10 @@ with uproot.recreate(sys.argv[1]) as f:
   fs.appendFileSync(path.join(dir, 'RunList.txt'), `${XSS_RUN}\n`);
   const pages = fs.readFileSync(path.join(ROOT, 'config/pages.toml'), 'utf8');
   fs.writeFileSync(path.join(dir, 'pages.toml'), pages + TEST_PAGES_TOML);
+  // Every demo run is compared with the oldest demo run; the hostile-title run has no reference.
+  const oldest = RUNS[RUNS.length - 1];
+  fs.writeFileSync(path.join(dir, 'references.toml'),
+    `[[range]]\nfirst = ${oldest}\nlast = ${RUNS[0]}\nreference = ${oldest}\n`);
 }
 
 function start(name, cmd, args, env, procs) {
@@ -145,6 +149,7 @@ export async function startStack({ workers = 1 } = {}) {
     VELO_RUN_DATA_DIR: dataDir,
     VELO_RUN_LIST_FILE: path.join(dataDir, 'RunList.txt'),
     VELO_PAGES_FILE: path.join(dataDir, 'pages.toml'),
+    VELO_REFERENCES_FILE: path.join(dataDir, 'references.toml'),
     VELO_JSROOT_DIR: path.join(ROOT, 'web/node_modules/jsroot/build'),
     VELO_LOG_FILE: '',
     RUST_LOG: 'warn',
