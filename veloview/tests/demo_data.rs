@@ -142,10 +142,11 @@ fn layout_is_the_original_one() {
             );
         }
         // The monitor shows the newest file, the manifest's last.
-        let data = veloview::runview::RunData {
-            data_dir: dir.to_path_buf(),
-            run_list: dir.join("RunList.txt"),
-        };
+        let data = veloview::runview::RunData::new(
+            dir,
+            dir.join("RunList.txt"),
+            dir.join("references.toml"),
+        );
         assert_eq!(&data.run_file(*run).unwrap(), files.last().unwrap());
         if files.len() == 2 {
             two += 1;
@@ -159,10 +160,8 @@ fn layout_is_the_original_one() {
     assert!((2..=5).contains(&two), "{two} runs with a second file");
 
     // The run view reads the demo data as it is.
-    let data = veloview::runview::RunData {
-        data_dir: dir.to_path_buf(),
-        run_list: dir.join("RunList.txt"),
-    };
+    let data =
+        veloview::runview::RunData::new(dir, dir.join("RunList.txt"), dir.join("references.toml"));
     let req = veloview::runview::PlotRequest {
         name: "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_ChipChannel".into(),
         run: 123987,
