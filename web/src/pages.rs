@@ -7,7 +7,6 @@
 mod assets;
 mod flash;
 mod run_view;
-mod runs;
 mod site;
 mod templates;
 
@@ -15,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::path::PathBuf;
 use velo_config::Settings;
+use veloview::runview::{Pages, RunList};
 
 /// What the page routes share: templates and the run view configuration.
 pub struct PagesState {
@@ -22,7 +22,7 @@ pub struct PagesState {
     app_name: String,
     app_description: String,
     run_list_file: PathBuf,
-    pages: Vec<runs::RunViewPage>,
+    pages: Pages,
     jsroot_dir: PathBuf,
 }
 
@@ -39,9 +39,26 @@ impl PagesState {
             app_name: settings.app_name.clone(),
             app_description: settings.app_description.clone(),
             run_list_file: settings.run_list_file.clone(),
-            pages: runs::load_pages(&settings.pages_file)?,
+            pages: Pages::load(&settings.pages_file).map_err(anyhow::Error::msg)?,
             jsroot_dir: settings.jsroot_dir.clone(),
         })
+    }
+
+    /// The processed runs, read on each request: the list grows while the monitor runs. A list
+    /// that cannot be read is an empty one, which the pages say plainly.
+    fn run_list(&self) -> RunList {
+        match RunList::load(&self.run_list_file) {
+            Ok((runs, skipped)) => {
+                if !skipped.is_empty() {
+                    tracing::debug!(lines = skipped.len(), "run list lines skipped");
+                }
+                runs
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "run list unreadable");
+                RunList::new(Vec::new())
+            }
+        }
     }
 
     /// The context every page template needs: site name, navigation state, flash messages.

@@ -2,13 +2,14 @@
 //! selector forms) redirecting to the canonical URL, and invalid runs and sensors reset to the
 //! defaults with a flash message, as the original did.
 
-use super::runs::{self, PlotConfig, RunViewPage};
 use super::{flash, PagesState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Serialize;
 use std::collections::HashMap;
+use veloview::runview::sensors::{self, SensorType};
+use veloview::runview::{Page, Plot, RunList};
 
 /// How many runs either side of the displayed one the run selector offers.
 const NEARBY_DISTANCE: usize = 3;
@@ -63,8 +64,8 @@ impl Requested {
 }
 
 async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
-    let runs = runs::run_list(&state.run_list_file);
-    let Some(&default_run) = runs.first() else {
+    let runs = state.run_list();
+    let Some(default_run) = runs.default_run() else {
         return message(
             &state,
             &req,
@@ -79,7 +80,7 @@ async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpRespons
     let run = match &asked.run {
         None => default_run,
         Some(s) => match s.trim().parse::<u32>() {
-            Ok(r) if runs.contains(&r) => r,
+            Ok(r) if runs.contains(r) => r,
             _ => {
                 flashes.push(format!(
                     "Invalid run number \"{}\", reset to \"{default_run}\"",
@@ -92,7 +93,7 @@ async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpRespons
     let sensor = match &asked.sensor {
         None => 0,
         Some(s) => match s.trim().parse::<u32>() {
-            Ok(n) if runs::valid_sensor(n) => n,
+            Ok(n) if sensors::is_valid(n) => n,
             _ => {
                 flashes.push(format!(
                     "Invalid sensor number \"{}\", reset to \"0\"",
@@ -103,10 +104,7 @@ async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpRespons
         },
     };
     let page = if asked.page.is_empty() {
-        match state.pages.first() {
-            Some(p) => p.key.clone(),
-            None => String::new(),
-        }
+        state.pages.default_page().key.clone()
     } else {
         asked.page.clone()
     };
@@ -122,7 +120,7 @@ async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpRespons
         }
         return res.finish();
     }
-    match state.pages.iter().find(|p| p.key == page) {
+    match state.pages.get(&page) {
         Some(p) => render_page(&state, &req, &runs, run, p, sensor),
         None => message(
             &state,
@@ -171,10 +169,10 @@ struct PlotView<'a> {
 }
 
 impl<'a> PlotView<'a> {
-    fn new(p: &'a PlotConfig, anchor: String) -> PlotView<'a> {
+    fn new(p: &'a Plot, anchor: String) -> PlotView<'a> {
         PlotView {
             title: &p.title,
-            tab: p.short.as_deref().unwrap_or(&p.title),
+            tab: &p.short,
             name: &p.name,
             anchor,
             sensor_dependent: p.sensor_dependent,
@@ -184,18 +182,18 @@ impl<'a> PlotView<'a> {
 }
 
 /// The sidebar and run selector's context, shared by pages and the run view's 404.
-fn layout_context(state: &PagesState, runs: &[u32], run: u32, page: &str) -> tera::Context {
+fn layout_context(state: &PagesState, runs: &RunList, run: u32, page: &str) -> tera::Context {
     let mut ctx = state.context(&format!("run_view/{page}"));
-    let nearby = runs::nearby_runs(run, runs, NEARBY_DISTANCE);
-    let newer: Vec<u32> = nearby.iter().copied().filter(|&r| r > run).collect();
-    let older: Vec<u32> = nearby.iter().copied().filter(|&r| r < run).collect();
+    let nearby = runs.nearby(run, NEARBY_DISTANCE);
+    let (newer, older) = nearby.map(|n| (n.newer, n.older)).unwrap_or_default();
     let pages: Vec<(&str, &str)> = state
         .pages
+        .pages()
         .iter()
         .map(|p| (p.key.as_str(), p.title.as_str()))
         .collect();
     ctx.insert("run", &run);
-    ctx.insert("runs", runs);
+    ctx.insert("runs", runs.runs());
     ctx.insert("newer_runs", &newer);
     ctx.insert("older_runs", &older);
     ctx.insert("pages", &pages);
@@ -206,9 +204,9 @@ fn layout_context(state: &PagesState, runs: &[u32], run: u32, page: &str) -> ter
 fn render_page(
     state: &PagesState,
     req: &HttpRequest,
-    runs: &[u32],
+    runs: &RunList,
     run: u32,
-    page: &RunViewPage,
+    page: &Page,
     sensor: u32,
 ) -> HttpResponse {
     let mut ctx = layout_context(state, runs, run, &page.key);
@@ -234,10 +232,40 @@ fn render_page(
         "sensor_dependent",
         &page.plots.iter().any(|p| p.sensor_dependent),
     );
-    ctx.insert("corresponding", &runs::corresponding_sensor(sensor));
-    ctx.insert("sensors", &runs::sensors().collect::<Vec<_>>());
-    ctx.insert("velo_layout", &runs::velo_layout());
+    let corresponding =
+        sensors::corresponding(sensor).and_then(|s| Some((s, sensors::sensor_type(s)?.label())));
+    ctx.insert("corresponding", &corresponding);
+    let all: Vec<(u32, String)> = sensors::all()
+        .filter_map(|s| {
+            Some((
+                s,
+                format!("{} sensor", kind_label(sensors::sensor_type(s)?)),
+            ))
+        })
+        .collect();
+    ctx.insert("sensors", &all);
+    ctx.insert("velo_layout", &velo_layout());
     state.render(req, StatusCode::OK, "run_view/page.html", ctx)
+}
+
+/// "R", "Φ", "Pile-up": the sensor datalist's and layout's labels.
+fn kind_label(kind: SensorType) -> &'static str {
+    match kind {
+        SensorType::PileUp => "Pile-up",
+        k => k.label(),
+    }
+}
+
+/// The VELO layout dialog's columns, as the original drew it: each half of the detector as an R
+/// and a Φ column, then the pile-up sensors.
+fn velo_layout() -> Vec<(&'static str, Vec<u32>)> {
+    vec![
+        ("R", (0..21).collect()),
+        ("Φ", (64..85).collect()),
+        ("R", (21..42).collect()),
+        ("Φ", (85..106).collect()),
+        ("Pile-up", (128..132).collect()),
+    ]
 }
 
 /// A page in the run view layout that says something instead of showing plots.
@@ -245,7 +273,7 @@ fn message(
     state: &PagesState,
     req: &HttpRequest,
     status: StatusCode,
-    runs: Option<(&[u32], u32)>,
+    runs: Option<(&RunList, u32)>,
     heading: &str,
     text: &str,
 ) -> HttpResponse {

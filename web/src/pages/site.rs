@@ -1,7 +1,7 @@
 //! Every page but the run view: VELO view (overview, trends, detailed trends), sensor view,
 //! TELL1 view, special analyses, and the site's 404 page.
 
-use super::{runs, PagesState};
+use super::PagesState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -38,7 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn overview(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
     let mut ctx = state.context("velo_view/overview");
-    ctx.insert("runs", &runs::run_list(&state.run_list_file));
+    ctx.insert("runs", state.run_list().runs());
     state.render(&req, StatusCode::OK, "velo_view/overview.html", ctx)
 }
 
