@@ -279,6 +279,7 @@ plotTest('the reference run is overlaid, with a control to show or hide it', asy
   const plot = page.locator('.plot').first();
   const toggle = page.locator('.run-view-pane').first().locator('.reference-toggle input');
   assert.equal(await toggle.isChecked(), true);
+  assert.equal(await text(page, '.reference-toggle'), `Show reference run (#${RUNS[RUNS.length - 1]})`);
   assert.equal(await referencePaths(plot), 1);
   await toggle.uncheck();
   await page.waitForFunction((el) => !Array.from(el.querySelectorAll('path'))
