@@ -64,43 +64,25 @@
     return 'HTTP ' + res.status;
   }
 
-  // Submit one job and follow it to its end; resolves to the job's result. `waiting` is called
-  // once the job no longer needs the page's attention: ended, failed, or long-polled.
-  async function runJob(args, waiting) {
-    try {
-      let res = await fetch('/jobs', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ task_name: TASK, args: args }),
-      });
-      if (res.status !== 201) throw new Error(await messageOf(res));
-      let job = (await res.json()).job;
-      while (job.status === 'queued' || job.status === 'started') {
-        const poll = fetch('/jobs/' + encodeURIComponent(job.id) + '?wait=' + WAIT_SECONDS);
-        waiting();
-        res = await poll;
-        if (!res.ok) throw new Error(await messageOf(res));
-        job = (await res.json()).job;
-      }
-      return finished(job);
-    } finally {
-      waiting();
+  // Submit one job and follow it to its end; resolves to the job's result.
+  async function runJob(args) {
+    let res = await fetch('/jobs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ task_name: TASK, args: args }),
+    });
+    if (res.status !== 201) throw new Error(await messageOf(res));
+    let job = (await res.json()).job;
+    while (job.status === 'queued' || job.status === 'started') {
+      res = await fetch('/jobs/' + encodeURIComponent(job.id) + '?wait=' + WAIT_SECONDS);
+      if (!res.ok) throw new Error(await messageOf(res));
+      job = (await res.json()).job;
     }
-  }
-
-  function finished(job) {
     if (job.status !== 'finished') {
       const r = job.result;
       throw new Error((r && r.message) || job.message || 'the job ' + job.status);
     }
     return job.result;
-  }
-
-  // A promise and the function that resolves it.
-  function signal() {
-    let done;
-    const p = new Promise((resolve) => { done = resolve; });
-    return { promise: p, done: done };
   }
 
   // --- JSROOT objects from plot results -------------------------------------------------------
@@ -224,7 +206,7 @@
     pane.querySelector('.plot').after(label);
   }
 
-  async function loadPlot(container, jsroot, submitted) {
+  async function loadPlot(container, jsroot) {
     const name = container.dataset.name;
     const title = container.dataset.title || name;
     const options = JSON.parse(container.dataset.options || '{}');
@@ -236,10 +218,10 @@
     spinner(container);
     container.parentElement.querySelectorAll('.reference-note, .reference-toggle').forEach((e) => e.remove());
     // The reference run's plot is a job of its own; a run without a reference simply has none.
-    const refJob = runJob(Object.assign({ reference: true }, args), submitted[1].done).catch(() => null);
+    const refJob = runJob(Object.assign({ reference: true }, args)).catch(() => null);
     let result;
     try {
-      result = await runJob(args, submitted[0].done);
+      result = await runJob(args);
     } catch (e) {
       errorBox(container, title, e.message);
       return;
@@ -279,7 +261,8 @@
     }
   }
 
-  // JSROOT (2.4 MB) is compiled while the workers decode, not before the jobs are submitted.
+  // JSROOT is loaded after the jobs are submitted: compiling it (2.4 MB) then overlaps with the
+  // workers' decoding instead of delaying it.
   function loadJsroot() {
     return new Promise((resolve, reject) => {
       const s = document.createElement('script');
@@ -294,11 +277,8 @@
   async function loadPlots() {
     const plots = Array.from(document.querySelectorAll('.plot'));
     if (plots.length === 0) return;
-    // JSROOT compiles once every job is answered or long-polled: compiling blocks the page, and
-    // would otherwise hold back the requests that wait for the workers.
-    const submitted = plots.map(() => [signal(), signal()]);
-    const jsroot = Promise.all(submitted.flat().map((s) => s.promise)).then(loadJsroot);
-    await Promise.all(plots.map((p, i) => loadPlot(p, jsroot, submitted[i]).catch((e) => {
+    const jsroot = loadJsroot();
+    await Promise.all(plots.map((p) => loadPlot(p, jsroot).catch((e) => {
       errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
     })));
     window.veloPlotsDone = performance.now();
