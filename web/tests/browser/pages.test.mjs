@@ -19,9 +19,8 @@ async function open(url, expectStatus = 200) {
   const page = await stack.newPage();
   page.expectStatus = (r) => {
     const u = new URL(r.url());
-    // The navigation's own status is checked below; /jobs is absent until the job system lands.
-    return (u.pathname + u.search === url && r.status() === expectStatus)
-      || (!stack.jobsAvailable && u.pathname.startsWith('/jobs'));
+    // The navigation's own status is checked below.
+    return u.pathname + u.search === url && r.status() === expectStatus;
   };
   const res = await page.goto(stack.base + url);
   assert.equal(res.status(), expectStatus, `status of ${url}`);
@@ -227,23 +226,14 @@ test('titles from URLs are escaped', async () => {
   await page.close();
 });
 
-// --- plots: need the job system (velo-web /jobs and velo-worker) -------------------------------
+// --- plots: through the job system (velo-web /jobs and velo-worker) ----------------------------
 
-function plotTest(name, fn) {
-  test(name, async (t) => {
-    if (!stack.jobsAvailable) {
-      t.skip('the jobs API is not on this branch yet (POST /jobs is 404)');
-      return;
-    }
-    await fn(t);
-  });
-}
 
 async function plotsDone(page) {
   await page.waitForFunction(() => window.veloPlotsDone !== undefined, null, { timeout: 20000 });
 }
 
-plotTest('the run view draws every plot of a page', async () => {
+test('the run view draws every plot of a page', async () => {
   const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
   await plotsDone(page);
   assert.equal(await page.locator('.plot-error').count(), 0, await page.locator('.plot-error').allTextContents().then(String));
@@ -273,7 +263,7 @@ async function referencePaths(plot) {
     .filter((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)' && (p.getAttribute('d') || '').length > 100).length);
 }
 
-plotTest('the reference run is overlaid, with a control to show or hide it', async () => {
+test('the reference run is overlaid, with a control to show or hide it', async () => {
   const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
   await plotsDone(page);
   const plot = page.locator('.plot').first();
@@ -297,7 +287,7 @@ plotTest('the reference run is overlaid, with a control to show or hide it', asy
   await other.close();
 });
 
-plotTest('every plot of the pedestals page draws, the 2D one as a colour map', async () => {
+test('every plot of the pedestals page draws, the 2D one as a colour map', async () => {
   const page = await open(`/run_view/${RUNS[1]}/pedestals/65`);
   await plotsDone(page);
   assert.equal(await page.locator('.plot-error').count(), 0, String(await page.locator('.plot-error').allTextContents()));
@@ -307,7 +297,7 @@ plotTest('every plot of the pedestals page draws, the 2D one as a colour map', a
   await page.close();
 });
 
-plotTest('a failed plot shows an error box naming it', async () => {
+test('a failed plot shows an error box naming it', async () => {
   const page = await open(`/run_view/${RUNS[0]}/broken`);
   await plotsDone(page);
   assert.equal(await page.locator('.plot.drawn').count(), 1);
@@ -318,7 +308,7 @@ plotTest('a failed plot shows an error box naming it', async () => {
   await page.close();
 });
 
-plotTest('a histogram whose title holds <script> shows it as text', async () => {
+test('a histogram whose title holds <script> shows it as text', async () => {
   const page = await open(`/run_view/${XSS_RUN}/escaping`);
   await plotsDone(page);
   const plot = page.locator('.plot').first();

@@ -134,7 +134,7 @@ async function httpOk(url) {
   return r.status < 500;
 }
 
-// Start everything; returns { base, dataDir, jobsAvailable, newPage, stop }.
+// Start everything; returns { base, dataDir, newPage, stop, logs }.
 export async function startStack({ workers = 1 } = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-pages-'));
   const dataDir = path.join(tmp, 'runs');
@@ -170,9 +170,6 @@ export async function startStack({ workers = 1 } = {}) {
       if (web.exitCode !== null) throw new Error(`velo-web exited: ${web.output}`);
       return httpOk(base + '/');
     });
-    // The job system lands on its own branch: until POST /jobs exists, plot tests cannot run.
-    const probe = await fetch(base + '/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    const jobsAvailable = probe.status !== 404;
     browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       headless: true,
@@ -203,7 +200,7 @@ export async function startStack({ workers = 1 } = {}) {
       return page;
     };
     const logs = () => procs.map((p) => `--- ${p.label}\n${p.output}`).join('\n');
-    return { base, dataDir, jobsAvailable, newPage, stop, logs };
+    return { base, dataDir, newPage, stop, logs };
   } catch (e) {
     const logs = procs.map((p) => `--- ${p.label}\n${p.output}`).join('\n');
     await stop();
