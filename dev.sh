@@ -21,11 +21,18 @@ pip_install() {
         || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
 }
 
+npm_install() {
+    # JSROOT (served to browsers by velo-web) and the browser test driver, from the lockfile.
+    [ -d web/node_modules/jsroot ] && [ -d web/node_modules/playwright-core ] || (cd web && npm ci --silent)
+}
+
 deps_run() {
     have redis-server || need_apt+=(redis-server)
     have python3 || need_apt+=(python3 python3-pip)
+    have npm || need_apt+=(nodejs npm)
     apt_install
     have honcho || pip_install honcho
+    npm_install
 }
 
 deps_test() {
@@ -33,7 +40,9 @@ deps_test() {
     have chromium || need_apt+=(chromium)
     have chromedriver || need_apt+=(chromium-driver)
     have python3 || need_apt+=(python3 python3-pip)
+    have npm || need_apt+=(nodejs npm)
     apt_install
+    npm_install
     python3 -c "import uproot, numpy" 2>/dev/null || pip_install uproot numpy
     rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
 }
@@ -50,6 +59,8 @@ test)
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace
+    cargo build --workspace --bins
+    node --test web/tests/browser/
     ;;
 *)
     echo "usage: ./dev.sh run [honcho options, e.g. -c worker=4] | ./dev.sh test" >&2

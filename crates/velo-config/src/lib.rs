@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Settings {
+    pub app_name: String,
+    pub app_description: String,
     pub redis_url: String,
     pub host: String,
     pub port: u16,
@@ -14,6 +16,7 @@ pub struct Settings {
     pub run_list_file: PathBuf,
     pub pages_file: PathBuf,
     pub references_file: PathBuf,
+    pub jsroot_dir: PathBuf,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
     /// A job running longer than this is stopped and reported `failed`.
@@ -77,6 +80,8 @@ impl Settings {
 }
 
 const KEYS: &[&str] = &[
+    "app_name",
+    "app_description",
     "redis_url",
     "host",
     "port",
@@ -84,6 +89,7 @@ const KEYS: &[&str] = &[
     "run_list_file",
     "pages_file",
     "references_file",
+    "jsroot_dir",
     "result_ttl_secs",
     "worker_concurrency",
     "job_timeout_secs",

@@ -84,6 +84,12 @@ fn start_web(env: &[(String, String)]) -> String {
         .iter()
         .cloned()
         .chain([("PORT".to_string(), "0".to_string())])
+        // The app also serves the pages, which read the run view configuration at start-up;
+        // tests run in worker/, not the repository root.
+        .chain([(
+            "VELO_PAGES_FILE".to_string(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../config/pages.toml").to_string(),
+        )])
         .collect();
     let settings = Settings::load_from(|k| vars.get(k).cloned()).expect("settings");
     let (tx, rx) = std::sync::mpsc::channel();

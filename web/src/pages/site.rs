@@ -1,0 +1,105 @@
+//! Every page but the run view: VELO view (overview, trends, detailed trends), sensor view,
+//! TELL1 view, special analyses, and the site's 404 page.
+
+use super::PagesState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// VELO view trends tabs: URL key, tab label, page heading.
+const TRENDS: &[(&str, &str, &str)] = &[
+    ("nzs", "NZS", "Non zero-suppressed"),
+    ("clusters", "Clusters", "Clusters"),
+    ("tracks", "Tracks", "Tracks"),
+    ("vertices", "Vertices", "Vertices"),
+];
+
+/// Special analyses pages: URL key and title; the first is the section's default.
+const SPECIAL_ANALYSES: &[(&str, &str)] = &[
+    ("iv_scans", "IV scans"),
+    ("it_scans", "IT scans"),
+    ("hv_scans", "HV scans"),
+    ("cce_scans", "CCE scans"),
+    ("ip_resolution", "IP resolution"),
+    ("pv_resolution", "PV resolution"),
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(overview))
+        .route("/velo_view", web::get().to(overview))
+        .route("/velo_view/overview", web::get().to(overview))
+        .route("/velo_view/trends", web::get().to(trends))
+        .route("/velo_view/trends/{tab}", web::get().to(trends))
+        .route("/velo_view/detailed_trends", web::get().to(detailed_trends))
+        .route("/sensor_view", web::get().to(sensor_view))
+        .route("/tell1_view", web::get().to(tell1_view))
+        .route("/special_analyses", web::get().to(special_analyses))
+        .route("/special_analyses/{name}", web::get().to(special_analyses));
+}
+
+async fn overview(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let mut ctx = state.context("velo_view/overview");
+    ctx.insert("runs", state.run_list().runs());
+    state.render(&req, StatusCode::OK, "velo_view/overview.html", ctx)
+}
+
+async fn trends(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let key = req.match_info().get("tab").unwrap_or(TRENDS[0].0);
+    let Some((key, _, heading)) = TRENDS.iter().find(|(k, ..)| *k == key) else {
+        return not_found(state, req).await;
+    };
+    let mut ctx = state.context(&format!("velo_view/trends/{key}"));
+    ctx.insert("tabs", TRENDS);
+    ctx.insert("tab", key);
+    ctx.insert("heading", heading);
+    state.render(&req, StatusCode::OK, "velo_view/trends.html", ctx)
+}
+
+async fn detailed_trends(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let ctx = state.context("velo_view/detailed_trends");
+    state.render(&req, StatusCode::OK, "velo_view/detailed_trends.html", ctx)
+}
+
+async fn sensor_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let ctx = state.context("sensor_view");
+    state.render(&req, StatusCode::OK, "sensor_view.html", ctx)
+}
+
+async fn tell1_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let ctx = state.context("tell1_view");
+    state.render(&req, StatusCode::OK, "tell1_view.html", ctx)
+}
+
+async fn special_analyses(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let key = req
+        .match_info()
+        .get("name")
+        .unwrap_or(SPECIAL_ANALYSES[0].0);
+    let Some((key, title)) = SPECIAL_ANALYSES.iter().find(|(k, _)| *k == key) else {
+        return not_found(state, req).await;
+    };
+    let mut ctx = state.context(&format!("special_analyses/{key}"));
+    ctx.insert("analyses", SPECIAL_ANALYSES);
+    ctx.insert("title", title);
+    state.render(&req, StatusCode::OK, "special_analyses/page.html", ctx)
+}
+
+/// Unknown paths: a path with a trailing slash goes to the same path without one (as the
+/// original's routes accepted both); anything else is the 404 page in the site layout.
+pub async fn not_found(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
+    let path = req.path();
+    let trimmed = path.trim_end_matches('/');
+    // Only to a path of this site: "//host" or "/\\host" would leave it.
+    let local = trimmed.len() > 1 && !trimmed[1..].starts_with(['/', '\\']);
+    if path.ends_with('/') && local {
+        let mut to = trimmed.to_owned();
+        if !req.query_string().is_empty() {
+            to.push('?');
+            to.push_str(req.query_string());
+        }
+        return HttpResponse::Found()
+            .insert_header((header::LOCATION, to))
+            .finish();
+    }
+    let ctx = state.context("");
+    state.render(&req, StatusCode::NOT_FOUND, "404.html", ctx)
+}

@@ -1,0 +1,296 @@
+// VELO monitor pages: dialogs, run view tabs, and one job per plot drawn with JSROOT.
+//
+// Everything shown from a plot result (names, titles, messages) comes from ROOT files or URLs
+// and is untrusted: it only ever reaches the page through textContent or JSROOT's SVG text.
+'use strict';
+
+(function () {
+  const TASK = 'runview.plots.get_run_plot';
+  // Long-poll length for each GET /jobs/{id}?wait=: the answer comes as soon as the job ends.
+  const WAIT_SECONDS = 20;
+
+  // --- dialogs (run selector, VELO layout) ---------------------------------------------------
+  function setupDialogs() {
+    document.querySelectorAll('[data-dialog]').forEach((opener) => {
+      const dialog = document.getElementById(opener.dataset.dialog);
+      if (!dialog) return;
+      opener.addEventListener('click', (e) => {
+        e.preventDefault();
+        dialog.showModal();
+      });
+    });
+    document.querySelectorAll('dialog [data-close]').forEach((b) => {
+      b.addEventListener('click', () => b.closest('dialog').close());
+    });
+    // Picking a nearby run fills the run field, which is what the server reads first.
+    const nearby = document.getElementById('nearby-runs');
+    const field = document.getElementById('run-field');
+    if (nearby && field) nearby.addEventListener('change', () => { field.value = nearby.value; });
+  }
+
+  // --- tabs --------------------------------------------------------------------------------
+  function setupTabs() {
+    const links = Array.from(document.querySelectorAll('.run-view-tab a'));
+    if (links.length === 0) return;
+    const show = (id) => {
+      links.forEach((a) => {
+        const on = a.dataset.pane === id;
+        a.parentElement.classList.toggle('active', on);
+        a.setAttribute('aria-selected', on ? 'true' : 'false');
+        document.getElementById(a.dataset.pane).classList.toggle('active', on);
+      });
+    };
+    const fromHash = () => {
+      const id = decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
+      return links.some((a) => a.dataset.pane === id) ? id : links[0].dataset.pane;
+    };
+    // The hash is '#/id' rather than '#id' so that the browser does not jump to the pane.
+    links.forEach((a) => a.addEventListener('click', (e) => {
+      e.preventDefault();
+      history.replaceState(null, '', '#/' + a.dataset.pane);
+      show(a.dataset.pane);
+    }));
+    window.addEventListener('hashchange', () => show(fromHash()));
+    document.body.classList.add('tabs-ready');
+    show(fromHash());
+  }
+
+  // --- jobs --------------------------------------------------------------------------------
+  async function messageOf(res) {
+    try {
+      const body = await res.json();
+      if (body && body.message) return body.message;
+    } catch (_) { /* not JSON */ }
+    return 'HTTP ' + res.status;
+  }
+
+  // Submit one job and follow it to its end; resolves to the job's result.
+  async function runJob(args) {
+    let res = await fetch('/jobs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ task_name: TASK, args: args }),
+    });
+    if (res.status !== 201) throw new Error(await messageOf(res));
+    let job = (await res.json()).job;
+    while (job.status === 'queued' || job.status === 'started') {
+      res = await fetch('/jobs/' + encodeURIComponent(job.id) + '?wait=' + WAIT_SECONDS);
+      if (!res.ok) throw new Error(await messageOf(res));
+      job = (await res.json()).job;
+    }
+    if (job.status !== 'finished') {
+      const r = job.result;
+      throw new Error((r && r.message) || job.message || 'the job ' + job.status);
+    }
+    return job.result;
+  }
+
+  // --- JSROOT objects from plot results -------------------------------------------------------
+  function setAxis(axis, binning, title) {
+    const edges = binning.map((b) => b[0]);
+    edges.push(binning[binning.length - 1][1]);
+    axis.fNbins = binning.length;
+    axis.fXmin = edges[0];
+    axis.fXmax = edges[edges.length - 1];
+    const width = (axis.fXmax - axis.fXmin) / binning.length;
+    const uniform = binning.every((b) => Math.abs(b[1] - b[0] - width) <= 1e-9 * Math.abs(width));
+    axis.fXbins = uniform ? [] : edges;
+    axis.fTitle = title || '';
+  }
+
+  function buildHistogram(result, style) {
+    const d = result.data;
+    const cls = String(result.object_class);
+    const titles = d.axis_titles || ['', ''];
+    let h;
+    if (d.xbinning) {
+      h = JSROOT.createHistogram('TH2D', d.xbinning.length, d.ybinning.length);
+      setAxis(h.fXaxis, d.xbinning, titles[0]);
+      setAxis(h.fYaxis, d.ybinning, titles[1]);
+      const nx = d.xbinning.length;
+      d.values.forEach((col, ix) => col.forEach((v, iy) => {
+        h.fArray[(ix + 1) + (nx + 2) * (iy + 1)] = v;
+      }));
+    } else {
+      const n = d.binning.length;
+      h = JSROOT.createHistogram('TH1D', n);
+      setAxis(h.fXaxis, d.binning, titles[0]);
+      h.fYaxis.fTitle = titles[1] || '';
+      h.fArray[0] = d.underflow || 0;
+      h.fArray[n + 1] = d.overflow || 0;
+      h.fSumw2 = new Array(n + 2).fill(0);
+      d.values.forEach((v, i) => {
+        h.fArray[i + 1] = v;
+        const u = d.uncertainties ? d.uncertainties[i] : [0, 0];
+        const e = (u[0] + u[1]) / 2;
+        h.fSumw2[i + 1] = e * e;
+      });
+      // JSROOT's statistics box reads these sums when the axis is not zoomed: chosen so that it
+      // shows the mean and RMS ROOT computed, not values re-derived from the bins.
+      h.fTsumw = 1;
+      h.fTsumw2 = 1;
+      h.fTsumwx = d.mean;
+      h.fTsumwx2 = d.rms * d.rms + d.mean * d.mean;
+    }
+    h.fName = String(result.name);
+    h.fTitle = String(result.title);
+    h.fEntries = d.entries;
+    h.fLineColor = style.color;
+    h.fMarkerColor = style.color;
+    h.fMarkerStyle = 20;
+    h.fMarkerSize = 0.6;
+    return { hist: h, is2d: Boolean(d.xbinning), isProfile: cls.startsWith('TProfile') };
+  }
+
+  function drawOption(built, options, overlay) {
+    if (built.is2d) return 'colz';
+    const base = built.isProfile ? 'E1 P' : (options.showUncertainties ? 'E1' : 'hist');
+    return overlay ? base + ' same' : base;
+  }
+
+  // --- one plot ----------------------------------------------------------------------------
+  function errorBox(container, name, message) {
+    container.replaceChildren();
+    const box = document.createElement('div');
+    box.className = 'alert alert-danger plot-error';
+    const p = document.createElement('p');
+    p.append('There was a problem retrieving plot ');
+    const code = document.createElement('code');
+    code.textContent = name;
+    p.append(code, '. Please contact the administrator. Error message:');
+    const msg = document.createElement('p');
+    msg.className = 'plot-error-message';
+    msg.textContent = message;
+    box.append(p, msg);
+    container.append(box);
+    container.classList.add('failed');
+  }
+
+  function spinner(container) {
+    const s = document.createElement('div');
+    s.className = 'spinner';
+    s.setAttribute('role', 'status');
+    s.setAttribute('aria-label', 'Loading plot');
+    container.replaceChildren(s);
+  }
+
+  function maximum(h) {
+    let m = -Infinity;
+    const n = h.fXaxis.fNbins;
+    for (let i = 1; i <= n; i++) m = Math.max(m, h.fArray[i] + Math.sqrt(h.fSumw2[i] || 0));
+    return m;
+  }
+
+  async function draw(container, nominal, reference, options, showReference) {
+    JSROOT.cleanup(container);
+    container.replaceChildren();
+    // An overlay is drawn in the first histogram's frame: make the frame tall enough for both.
+    const both = reference && showReference;
+    nominal.hist.fMaximum = both ? 1.05 * Math.max(maximum(nominal.hist), maximum(reference.hist)) : -1111;
+    await JSROOT.draw(container, nominal.hist, drawOption(nominal, options, false));
+    if (reference && showReference) {
+      await JSROOT.draw(container, reference.hist, drawOption(reference, options, true));
+    }
+  }
+
+  function referenceToggle(pane, run, redraw) {
+    const label = document.createElement('label');
+    label.className = 'reference-toggle';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = true;
+    const text = document.createElement('span');
+    text.textContent = Number.isInteger(run) ? `Show reference run (#${run})` : 'Show reference run';
+    label.append(box, ' ', text);
+    box.addEventListener('change', () => redraw(box.checked));
+    pane.querySelector('.plot').after(label);
+  }
+
+  async function loadPlot(container, jsroot) {
+    const name = container.dataset.name;
+    const title = container.dataset.title || name;
+    const options = JSON.parse(container.dataset.options || '{}');
+    const args = {
+      name: name,
+      run: Number(container.dataset.run),
+      sensor: Number(container.dataset.sensor),
+    };
+    spinner(container);
+    container.parentElement.querySelectorAll('.reference-note, .reference-toggle').forEach((e) => e.remove());
+    // The reference run's plot is a job of its own; a run without a reference simply has none.
+    const refJob = runJob(Object.assign({ reference: true }, args)).catch(() => null);
+    let result;
+    try {
+      result = await runJob(args);
+    } catch (e) {
+      errorBox(container, title, e.message);
+      return;
+    }
+    if (!result || result.success !== true) {
+      errorBox(container, title, (result && result.message) || 'no result');
+      return;
+    }
+    const refResult = await refJob;
+    await jsroot;
+    const nominal = buildHistogram(result.data, { color: 1 });
+    let reference = null;
+    if (!nominal.is2d && refResult && refResult.success === true && !refResult.data.data.xbinning) {
+      reference = buildHistogram(refResult.data, { color: 2 });
+      reference.hist.fTitle = 'Reference';
+    } else if (!nominal.is2d && refResult && refResult.success === false) {
+      // Say why there is no overlay (typically: no reference run configured for this run).
+      const note = document.createElement('p');
+      note.className = 'reference-note';
+      note.textContent = 'No reference plot: ' + refResult.message;
+      container.after(note);
+    }
+    const drawStart = performance.now();
+    try {
+      await draw(container, nominal, reference, options, true);
+      // Visible in the browser's performance timeline, for profiling a slow page.
+      performance.measure('velo draw ' + name, { start: drawStart });
+    } catch (e) {
+      errorBox(container, title, 'drawing failed: ' + e.message);
+      return;
+    }
+    container.classList.add('drawn');
+    if (reference) {
+      referenceToggle(container.closest('.run-view-pane'), refResult.data.run, (on) => {
+        draw(container, nominal, reference, options, on);
+      });
+    }
+  }
+
+  // JSROOT is loaded after the jobs are submitted: compiling it (2.4 MB) then overlaps with the
+  // workers' decoding instead of delaying it.
+  function loadJsroot() {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = '/static/jsroot/jsroot.min.js';
+      s.onload = () => resolve();
+      s.onerror = () => reject(new Error('the JSROOT library did not load (run `npm ci` in web)'));
+      document.head.append(s);
+    });
+  }
+
+  // Every plot of the page at once; `velo:plots-done` tells tests and timings when all are in.
+  async function loadPlots() {
+    const plots = Array.from(document.querySelectorAll('.plot'));
+    if (plots.length === 0) return;
+    const jsroot = loadJsroot();
+    await Promise.all(plots.map((p) => loadPlot(p, jsroot).catch((e) => {
+      errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
+    })));
+    window.veloPlotsDone = performance.now();
+    document.dispatchEvent(new CustomEvent('velo:plots-done'));
+  }
+
+  window.addEventListener('resize', () => {
+    if (typeof JSROOT === 'undefined') return;
+    document.querySelectorAll('.run-view-pane.active .plot.drawn').forEach((p) => JSROOT.resize(p));
+  });
+
+  setupDialogs();
+  setupTabs();
+  loadPlots();
+})();

@@ -1,0 +1,320 @@
+// Every page in headless Chromium against the real stack (Redis, velo-web, velo-worker, a run
+// data directory). Run with `node --test web/tests/browser/` after `cargo build --workspace`.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startStack, RUNS, XSS_RUN, XSS_TITLE, ROOT } from './stack.mjs';
+
+let stack;
+before(async () => { stack = await startStack(); });
+after(async () => { if (stack) await stack.stop(); });
+
+// The bundled pages, then the two the fixture adds.
+const PAGE_COUNT = fs.readFileSync(path.join(ROOT, 'config/pages.toml'), 'utf8').split('\n')
+  .filter((l) => l.trim() === '[[page]]').length + 2;
+
+async function open(url, expectStatus = 200) {
+  const page = await stack.newPage();
+  page.expectStatus = (r) => {
+    const u = new URL(r.url());
+    // The navigation's own status is checked below.
+    return u.pathname + u.search === url && r.status() === expectStatus;
+  };
+  const res = await page.goto(stack.base + url);
+  assert.equal(res.status(), expectStatus, `status of ${url}`);
+  return page;
+}
+
+async function text(page, selector) {
+  return (await page.locator(selector).first().textContent()).replace(/\s+/g, ' ').trim();
+}
+
+function assertClean(page, url) {
+  assert.deepEqual(page.problems, [], `problems on ${url}`);
+}
+
+test('every page loads in the site layout without console errors', async () => {
+  const pages = [
+    ['/', 'Overview'], ['/velo_view', 'Overview'], ['/velo_view/overview', 'Overview'],
+    ['/velo_view/trends', 'Trends Non zero-suppressed'], ['/velo_view/trends/nzs', 'Trends Non zero-suppressed'],
+    ['/velo_view/trends/clusters', 'Trends Clusters'], ['/velo_view/trends/tracks', 'Trends Tracks'],
+    ['/velo_view/trends/vertices', 'Trends Vertices'], ['/velo_view/detailed_trends', 'Detailed trends'],
+    ['/sensor_view', 'Sensor view'], ['/tell1_view', 'TELL1 view'],
+    ['/special_analyses', 'IV scans'], ['/special_analyses/iv_scans', 'IV scans'],
+    ['/special_analyses/it_scans', 'IT scans'], ['/special_analyses/hv_scans', 'HV scans'],
+    ['/special_analyses/cce_scans', 'CCE scans'], ['/special_analyses/ip_resolution', 'IP resolution'],
+    ['/special_analyses/pv_resolution', 'PV resolution'],
+    ['/run_view', 'DQS'], [`/run_view/${RUNS[2]}/noise/64`, 'Noise'],
+    [`/run_view/${RUNS[1]}/dqs`, 'DQS'], [`/run_view/${XSS_RUN}/escaping`, 'Escaping'],
+  ];
+  for (const [url, heading] of pages) {
+    const page = await open(url);
+    assert.equal(await text(page, '#main > h1'), heading, `heading of ${url}`);
+    assert.match(await page.title(), / · VELO Monitor$/);
+    assert.equal(await page.locator('meta[name=description]').getAttribute('content'),
+      'A monitoring application for the LHCb Vertex Locator.');
+    assert.deepEqual(await page.locator('.nav-top a').allTextContents(),
+      ['VELO view', 'Sensor view', 'Run view', 'TELL1 view', 'Special analyses']);
+    assert.equal(await page.locator('.nav-top li.active').count(), 1, `one section active on ${url}`);
+    if (url.startsWith('/run_view')) await page.waitForFunction(() => window.veloPlotsDone !== undefined || !document.querySelector('.plot'));
+    assertClean(page, url);
+    await page.close();
+  }
+});
+
+test('pages without data say so', async () => {
+  for (const url of ['/sensor_view', '/tell1_view', '/velo_view/trends', '/special_analyses/cce_scans']) {
+    const page = await open(url);
+    assert.match(await text(page, '.notice'), /not yet available/, url);
+    await page.close();
+  }
+});
+
+test('the overview lists the processed runs newest first, each linking to its run view', async () => {
+  const page = await open('/');
+  const links = await page.locator('.overview-table a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, [...RUNS, XSS_RUN].map((r) => `/run_view/${r}`));
+  await page.locator('.overview-table a').nth(2).click();
+  await page.waitForURL(`**/run_view/${RUNS[2]}`);
+  assert.equal(await text(page, '.run-number'), `Run #${RUNS[2]} Select`);
+  await page.close();
+});
+
+test('unknown paths are a 404 page in the site layout', async () => {
+  for (const url of ['/nowhere', '/velo_view/nowhere', '/special_analyses/nowhere', '/velo_view/trends/nowhere']) {
+    const page = await open(url, 404);
+    assert.equal(await text(page, '#main > h1'), '404 Page not found');
+    assert.equal(await page.locator('.nav-top a').count(), 5);
+    await page.close();
+  }
+});
+
+test('an unknown run view page is a 404 inside the run view layout', async () => {
+  const page = await open(`/run_view/${RUNS[1]}/nowhere`, 404);
+  assert.equal(await text(page, '#main > h1'), '404 Page not found');
+  assert.equal(await text(page, '.run-number'), `Run #${RUNS[1]} Select`);
+  const sidebar = await page.locator('.nav-sidebar a').allTextContents();
+  assert.equal(sidebar.length, PAGE_COUNT);
+  assert.deepEqual(sidebar.slice(0, 2), ['DQS', 'Pedestals']);
+  assert.deepEqual(sidebar.slice(-2), ['Escaping', 'Broken']);
+  await page.close();
+});
+
+test('the run view defaults to the newest run and the first page, and lists pages', async () => {
+  const page = await open('/run_view');
+  assert.equal(await text(page, '.run-number'), `Run #${RUNS[0]} Select`);
+  assert.equal(await text(page, '.nav-sidebar li.active'), 'DQS');
+  const page2 = await open(`/run_view/${RUNS[3]}/noise`);
+  assert.equal(await text(page2, '.nav-sidebar li.active'), 'Noise');
+  assert.equal(await page2.locator('.nav-sidebar li.active a').getAttribute('href'), `/run_view/${RUNS[3]}/noise`);
+  await page.close();
+  await page2.close();
+});
+
+test('invalid runs and sensors are reset with a flash message that shows once', async () => {
+  const cases = [
+    [`/run_view/555/noise/3`, `/run_view/${RUNS[0]}/noise/3`, `Invalid run number "555", reset to "${RUNS[0]}"`],
+    [`/run_view/abc`, `/run_view/${RUNS[0]}/dqs/0`, `Invalid run number "abc", reset to "${RUNS[0]}"`],
+    [`/run_view?run=&page=noise`, `/run_view/${RUNS[0]}/noise/0`, `Invalid run number "", reset to "${RUNS[0]}"`],
+    [`/run_view/${RUNS[2]}/noise/999`, `/run_view/${RUNS[2]}/noise/0`, 'Invalid sensor number "999", reset to "0"'],
+    [`/run_view/${RUNS[2]}/noise/x1`, `/run_view/${RUNS[2]}/noise/0`, 'Invalid sensor number "x1", reset to "0"'],
+    [`/run_view?run=${RUNS[4]}&page=noise&sensor=42`, `/run_view/${RUNS[4]}/noise/0`, 'Invalid sensor number "42", reset to "0"'],
+  ];
+  for (const [url, landing, message] of cases) {
+    const page = await open(url);
+    assert.equal(new URL(page.url()).pathname, landing, url);
+    assert.deepEqual((await page.locator('.flash').allTextContents()).map((s) => s.trim()), [message]);
+    await page.reload();
+    assert.equal(await page.locator('.flash').count(), 0, 'the message shows once');
+    await page.close();
+  }
+  // Both wrong at once: both messages.
+  const page = await open('/run_view?run=1&sensor=200&page=noise');
+  assert.equal(new URL(page.url()).pathname, `/run_view/${RUNS[0]}/noise/0`);
+  assert.equal(await page.locator('.flash').count(), 2);
+  await page.close();
+});
+
+test('query parameters redirect to the canonical URL', async () => {
+  const page = await open(`/run_view?run=${RUNS[3]}&page=noise&sensor=65`);
+  assert.equal(new URL(page.url()).pathname, `/run_view/${RUNS[3]}/noise/65`);
+  assert.equal(await page.locator('.flash').count(), 0);
+  assert.equal(await page.locator('.sensor-selector input[name=sensor]').first().inputValue(), '65');
+  await page.close();
+});
+
+test('the run selector offers nearby runs and every run, and changes run', async () => {
+  const idx = 4;
+  const run = RUNS[idx];
+  const page = await open(`/run_view/${run}/noise/65`);
+  assert.equal(await page.locator('#run-selector').isVisible(), false);
+  await page.locator('.run-number').click();
+  await page.locator('#run-selector').waitFor({ state: 'visible' });
+  const group = (n) => page.locator(`#nearby-runs optgroup:nth-child(${n}) option`).allTextContents();
+  assert.deepEqual(await group(1), RUNS.slice(idx - 3, idx).map(String));
+  assert.deepEqual(await group(2), [String(run)]);
+  assert.deepEqual(await group(3), RUNS.slice(idx + 1, idx + 4).map(String));
+  assert.deepEqual(await page.locator('#runs option').evaluateAll((os) => os.map((o) => o.value)),
+    [...RUNS, XSS_RUN].map(String));
+  // Choosing a nearby run and submitting keeps page and sensor.
+  await page.locator('#nearby-runs').selectOption(String(RUNS[idx + 2]));
+  assert.equal(await page.locator('#run-field').inputValue(), String(RUNS[idx + 2]));
+  await page.locator('#run-selector button[type=submit]').click();
+  await page.waitForURL(`**/run_view/${RUNS[idx + 2]}/noise/65`);
+  assert.equal(await text(page, '.run-number'), `Run #${RUNS[idx + 2]} Select`);
+  // Typing a run number.
+  await page.locator('.run-number').click();
+  await page.locator('#run-field').fill(String(RUNS[1]));
+  await page.locator('#run-field').press('Enter');
+  await page.waitForURL(`**/run_view/${RUNS[1]}/noise/65`);
+  assertClean(page, 'run selector');
+  await page.close();
+});
+
+test('the sensor selector, the corresponding sensor link and the VELO layout change sensor', async () => {
+  const run = RUNS[2];
+  const page = await open(`/run_view/${run}/occupancy/3`);
+  const pane = page.locator('.run-view-pane').first();
+  assert.equal(await pane.locator('.sensor-selector input[name=sensor]').inputValue(), '3');
+  assert.equal(await pane.locator('.corresponding-sensor').textContent(), 'Corresponding Φ sensor (#67)');
+  assert.equal(await page.locator('#sensors option').count(), 88);
+  // Only sensor-dependent plots have a selector.
+  assert.equal(await page.locator('.run-view-pane').nth(1).locator('.sensor-selector').count(), 0);
+  await pane.locator('.sensor-selector input[name=sensor]').fill('64');
+  await pane.locator('.sensor-selector button[type=submit]').click();
+  await page.waitForURL(`**/run_view/${run}/occupancy/64`);
+  assert.equal(await page.locator('.run-view-pane').first().locator('.corresponding-sensor').textContent(), 'Corresponding R sensor (#0)');
+  await page.locator('.run-view-pane').first().locator('.corresponding-sensor').click();
+  await page.waitForURL(`**/run_view/${run}/occupancy/0`);
+  await page.locator('.run-view-pane').first().getByText('See VELO layout').click();
+  const dialog = page.locator('#velo-layout');
+  await dialog.waitFor({ state: 'visible' });
+  assert.deepEqual(await dialog.locator('.sensor-button.current').allTextContents(), ['0']);
+  assert.equal(await dialog.locator('.sensor-button').count(), 88);
+  await dialog.locator('.sensor-button', { hasText: /^105$/ }).click();
+  await page.waitForURL(`**/run_view/${run}/occupancy/105`);
+  assertClean(page, 'sensor selector');
+  await page.close();
+});
+
+test('one tab per plot; the URL hash remembers the tab', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
+  assert.deepEqual(await page.locator('.run-view-tab').allTextContents(),
+    ['Channel occupancy', 'Average sensor occupancy', 'Occupancy spectrum', 'Occupancy vs. BCID (A side)',
+      'Occupancy vs. BCID (C side)']);
+  assert.deepEqual(await page.locator('.run-view-pane > h1').allTextContents(),
+    ['Channel occupancy', 'Average sensor occupancy', 'Occupancy spectrum (zoom)',
+      '% VELO occupancy vs. LHC bunch ID (A side)', '% VELO occupancy vs. LHC bunch ID (C side)']);
+  const visibleHeadings = async () => (await Promise.all((await page.locator('.run-view-pane > h1').all())
+    .map(async (h) => (await h.isVisible()) ? h.textContent() : null))).filter(Boolean);
+  assert.deepEqual(await visibleHeadings(), ['Channel occupancy']);
+  await page.locator('.run-view-tab a').nth(2).click();
+  assert.equal(new URL(page.url()).hash, '#/velo_velooccupancymonitor_occspectmaxlow');
+  assert.deepEqual(await visibleHeadings(), ['Occupancy spectrum (zoom)']);
+  await page.reload();
+  assert.deepEqual(await visibleHeadings(), ['Occupancy spectrum (zoom)']);
+  assert.equal(await text(page, '.run-view-tab.active'), 'Occupancy spectrum');
+  await page.close();
+});
+
+test('titles from URLs are escaped', async () => {
+  const page = await open('/run_view/%3Cb%3Ebold/noise');
+  assert.equal(await page.locator('.alert-danger b').count(), 0);
+  assert.match(await text(page, '.flash'), /Invalid run number "<b>bold"/);
+  await page.close();
+});
+
+// --- plots: through the job system (velo-web /jobs and velo-worker) ----------------------------
+
+
+async function plotsDone(page) {
+  await page.waitForFunction(() => window.veloPlotsDone !== undefined, null, { timeout: 20000 });
+}
+
+test('the run view draws every plot of a page', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
+  await plotsDone(page);
+  assert.equal(await page.locator('.plot-error').count(), 0, await page.locator('.plot-error').allTextContents().then(String));
+  const plots = page.locator('.plot');
+  assert.equal(await plots.count(), 5);
+  for (let i = 0; i < 5; i++) {
+    assert.ok(await plots.nth(i).evaluate((el) => el.classList.contains('drawn')), `plot ${i} drawn`);
+    assert.equal(await plots.nth(i).locator('svg').count() > 0, true, `plot ${i} has an SVG`);
+  }
+  // The bins are in the SVG: a 2D colour map draws one element per filled bin, a 1D histogram a
+  // path through them; and the statistics box shows entries, mean and RMS.
+  const svgText = async (i) => plots.nth(i).locator('svg').first().evaluate((s) => s.textContent);
+  assert.match(await svgText(0), /Entries/);
+  assert.match(await svgText(0), /Mean/);
+  assert.match(await svgText(0), /Std Dev/);
+  const path1d = await plots.nth(0).locator('svg path.th1_draw, svg .main_layer path').first().getAttribute('d');
+  assert.ok(path1d && path1d.length > 100, 'the 1D histogram path has its bins');
+  fs.mkdirSync(path.join(ROOT, 'docs/screenshots'), { recursive: true });
+  await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/run-view-occupancy.png') });
+  assertClean(page, 'occupancy');
+  await page.close();
+});
+
+// Paths JSROOT stroked in red (the reference's colour) with more than a few points.
+async function referencePaths(plot) {
+  return plot.evaluate((el) => Array.from(el.querySelectorAll('path'))
+    .filter((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)' && (p.getAttribute('d') || '').length > 100).length);
+}
+
+test('the reference run is overlaid, with a control to show or hide it', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
+  await plotsDone(page);
+  const plot = page.locator('.plot').first();
+  const toggle = page.locator('.run-view-pane').first().locator('.reference-toggle input');
+  assert.equal(await toggle.isChecked(), true);
+  assert.equal(await text(page, '.reference-toggle'), `Show reference run (#${RUNS[RUNS.length - 1]})`);
+  assert.equal(await referencePaths(plot), 1);
+  await toggle.uncheck();
+  await page.waitForFunction((el) => !Array.from(el.querySelectorAll('path'))
+    .some((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)'), await plot.elementHandle());
+  await toggle.check();
+  await page.waitForFunction((el) => Array.from(el.querySelectorAll('path'))
+    .some((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)'), await plot.elementHandle());
+  assertClean(page, 'reference toggle');
+  await page.close();
+  // A run outside every reference range says so instead of overlaying.
+  const other = await open(`/run_view/${XSS_RUN}/escaping`);
+  await plotsDone(other);
+  assert.equal(await other.locator('.reference-toggle').count(), 0);
+  assert.match(await text(other, '.reference-note'), /^No reference plot: /);
+  await other.close();
+});
+
+test('every plot of the pedestals page draws, the 2D one as a colour map', async () => {
+  const page = await open(`/run_view/${RUNS[1]}/pedestals/65`);
+  await plotsDone(page);
+  assert.equal(await page.locator('.plot-error').count(), 0, String(await page.locator('.plot-error').allTextContents()));
+  assert.equal(await page.locator('.plot.drawn').count(), 3);
+  assert.equal(await page.locator('.plot').nth(2).locator('.zaxis_container').count() > 0, true, 'a colour axis');
+  assertClean(page, 'pedestals');
+  await page.close();
+});
+
+test('a failed plot shows an error box naming it', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/broken`);
+  await plotsDone(page);
+  assert.equal(await page.locator('.plot.drawn').count(), 1);
+  const errors = page.locator('.plot-error');
+  assert.equal(await errors.count(), 1);
+  assert.equal(await errors.locator('code').textContent(), 'A plot no run file has');
+  assert.match(await errors.locator('.plot-error-message').textContent(), /NoSuchPlot/);
+  await page.close();
+});
+
+test('a histogram whose title holds <script> shows it as text', async () => {
+  const page = await open(`/run_view/${XSS_RUN}/escaping`);
+  await plotsDone(page);
+  const plot = page.locator('.plot').first();
+  assert.ok(await plot.evaluate((el) => el.classList.contains('drawn')));
+  assert.equal(await page.evaluate(() => window.xssRan), undefined);
+  assert.equal(await plot.locator('script, img').count(), 0);
+  assert.match(await plot.locator('svg').first().evaluate((s) => s.textContent), /<script>window\.xssRan = 1<\/script>/);
+  await page.close();
+});

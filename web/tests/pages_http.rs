@@ -1,0 +1,146 @@
+//! The page routes over HTTP, without a browser: redirects, flash cookies, status codes,
+//! escaping. The browser tests (web/tests/browser/) cover the pages' behaviour in Chromium.
+
+use actix_web::{http::StatusCode, test, web, App};
+use std::path::{Path, PathBuf};
+use velo_config::Settings;
+use velo_web::pages::{self, PagesState};
+
+fn settings(dir: &Path) -> Settings {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let vars = [
+        ("VELO_RUN_LIST_FILE", dir.join("RunList.txt")),
+        ("VELO_RUN_DATA_DIR", dir.to_path_buf()),
+        ("VELO_PAGES_FILE", root.join("config/pages.toml")),
+        (
+            "VELO_JSROOT_DIR",
+            root.join("web/node_modules/jsroot/build"),
+        ),
+    ];
+    Settings::load_from(|k| {
+        vars.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.display().to_string())
+    })
+    .unwrap()
+}
+
+fn run_list(runs: &[u32]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "velo-pages-http-{}-{}",
+        std::process::id(),
+        runs.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list: Vec<String> = runs.iter().map(u32::to_string).collect();
+    std::fs::write(dir.join("RunList.txt"), list.join("\n")).unwrap();
+    dir
+}
+
+macro_rules! app {
+    ($dir:expr) => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new(PagesState::new(&settings($dir)).unwrap()))
+                .configure(pages::configure),
+        )
+        .await
+    };
+}
+
+/// GET `uri` (with an optional `Cookie` header): status, `Location`, `Set-Cookie`, body.
+macro_rules! get {
+    ($app:expr, $uri:expr, $cookie:expr) => {{
+        let mut req = test::TestRequest::get().uri($uri);
+        if let Some(c) = $cookie {
+            req = req.insert_header(("Cookie", c));
+        }
+        let res = test::call_service($app, req.to_request()).await;
+        let status = res.status();
+        let header = |n: &str| res.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+        let (location, set_cookie) = (header("location"), header("set-cookie"));
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        (status, location, set_cookie, body)
+    }};
+}
+
+#[actix_web::test]
+async fn invalid_run_redirects_with_a_flash_shown_once() {
+    let dir = run_list(&[300, 200, 100]);
+    let app = app!(&dir);
+    let (status, location, cookie, _) = get!(&app, "/run_view/555/noise/3", None::<&str>);
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location.as_deref(), Some("/run_view/300/noise/3"));
+    let cookie = cookie.unwrap();
+    let pair = cookie.split(';').next().unwrap();
+    let (status, _, cleared, body) = get!(&app, "/run_view/300/noise/3", Some(pair));
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Invalid run number &quot;555&quot;, reset to &quot;300&quot;"));
+    assert!(cleared.unwrap().contains("Max-Age=0"));
+}
+
+#[actix_web::test]
+async fn query_parameters_redirect_to_the_canonical_url() {
+    let dir = run_list(&[300, 200, 100, 50]);
+    let app = app!(&dir);
+    let (status, location, cookie, _) =
+        get!(&app, "/run_view?run=200&page=noise&sensor=65", None::<&str>);
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location.as_deref(), Some("/run_view/200/noise/65"));
+    assert!(cookie.is_none(), "no message when everything is valid");
+    // An empty run field falls back to the nearby-runs choice; a hostile page is encoded.
+    let (_, location, ..) = get!(
+        &app,
+        "/run_view?run=&nearby-runs=100&page=a/b?c",
+        None::<&str>
+    );
+    assert_eq!(location.as_deref(), Some("/run_view/100/a%2Fb%3Fc/0"));
+}
+
+#[actix_web::test]
+async fn statuses_of_pages() {
+    let dir = run_list(&[300, 200, 100, 25]);
+    let app = app!(&dir);
+    for (uri, status) in [
+        ("/", 200),
+        ("/velo_view/trends/tracks", 200),
+        ("/special_analyses/ip_resolution", 200),
+        ("/run_view", 200),
+        ("/run_view/200/occupancy/64", 200),
+        ("/run_view/200/nowhere", 404),
+        ("/nowhere", 404),
+        ("/special_analyses/nowhere", 404),
+        ("/static/velo/velo_monitor.js", 200),
+        ("/static/velo/nothing.js", 404),
+        ("/static/jsroot/..%2F..%2Fpackage.json", 404),
+        ("/static/jsroot/.hidden.js", 404),
+    ] {
+        assert_eq!(get!(&app, uri, None::<&str>).0.as_u16(), status, "{uri}");
+    }
+}
+
+#[actix_web::test]
+async fn trailing_slashes_redirect_only_within_the_site() {
+    let dir = run_list(&[300, 200, 100, 25, 10]);
+    let app = app!(&dir);
+    let (status, location, ..) = get!(&app, "/velo_view/?x=1", None::<&str>);
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location.as_deref(), Some("/velo_view?x=1"));
+    for uri in ["//evil.example/", "/%5Cevil.example/", "/\\evil.example/"] {
+        let (status, location, ..) = get!(&app, uri, None::<&str>);
+        assert!(
+            location.is_none() || !location.as_deref().unwrap().starts_with("//"),
+            "{uri} → {location:?}"
+        );
+        assert_ne!(status, StatusCode::OK);
+    }
+}
+
+#[actix_web::test]
+async fn no_runs_is_said_plainly() {
+    let dir = run_list(&[]);
+    let app = app!(&dir);
+    let (status, _, _, body) = get!(&app, "/run_view/12/noise", None::<&str>);
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("No processed runs are listed yet"));
+}
