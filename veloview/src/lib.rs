@@ -1,5 +1,6 @@
 //! veloview: ROOT file access, the VELO run model and plot formatting for the VELO monitor.
 
+pub mod demo;
 pub mod dump;
 pub mod hist;
 pub mod rio;

@@ -16,6 +16,18 @@ pub struct Settings {
     pub references_file: PathBuf,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
+    /// A job running longer than this is stopped and reported `failed`.
+    pub job_timeout_secs: u64,
+    /// Workers prove they are alive this often; a worker silent for
+    /// `worker_heartbeat_secs * worker_missed_heartbeats` is dead and its jobs go back to the queue.
+    pub worker_heartbeat_secs: u64,
+    pub worker_missed_heartbeats: usize,
+    /// A job whose worker died this many times is reported `failed` instead of run again.
+    pub job_max_attempts: u32,
+    /// Reuse the result of an identical request while the run file is unchanged.
+    pub job_cache: bool,
+    /// Test-only tasks (`debug.sleep`): never enable in production.
+    pub debug_tasks: bool,
     pub log_level: String,
     /// Empty to log to stdout only.
     pub log_file: String,
@@ -74,6 +86,12 @@ const KEYS: &[&str] = &[
     "references_file",
     "result_ttl_secs",
     "worker_concurrency",
+    "job_timeout_secs",
+    "worker_heartbeat_secs",
+    "worker_missed_heartbeats",
+    "job_max_attempts",
+    "job_cache",
+    "debug_tasks",
     "log_level",
     "log_file",
     "file_log_level",

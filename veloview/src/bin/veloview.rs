@@ -1,4 +1,9 @@
-//! The `veloview` command: list and dump ROOT files (and, later, plots and demo data).
+//! The `veloview` command: list and dump ROOT files, print run view plots, write the demo
+//! dataset.
+
+// Subcommands live in src/cli/, one module each, so this file stays a dispatcher.
+#[path = "../cli/plot.rs"]
+mod plot;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -6,18 +11,23 @@ use veloview::{dump, hist, RootFile};
 
 const USAGE: &str = "usage:
   veloview ls FILE              list every key: PATH<TAB>CLASS
-  veloview dump FILE [PATH...]  print histograms as JSON";
+  veloview dump FILE [PATH...]  print histograms as JSON
+  veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
+                                write the demo VELO DQM dataset (RunList.txt, run directories)
+";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ls") if args.len() == 2 => ls(&args[1]),
         Some("dump") if args.len() >= 2 => dump(&args[1], &args[2..]),
+        Some("plot") => plot::run(&args[1..]),
+        Some("demo-data") => veloview::demo::run_command(&args[1..]),
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            println!("{USAGE}{}", plot::USAGE);
             Ok(())
         }
-        _ => Err(USAGE.to_string()),
+        _ => Err(format!("{USAGE}{}", plot::USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

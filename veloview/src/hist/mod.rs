@@ -2,12 +2,15 @@
 //! quantities (bin content, bin error, mean, RMS) computed the way ROOT's TH1 and TProfile do.
 
 mod axis;
+mod build;
 mod read;
 mod stats;
+mod write;
 
 pub use axis::Axis;
 pub use read::{decode, is_supported};
 pub use stats::Stats;
+pub use write::{encode, is_writable};
 
 /// TProfile / TProfile2D error modes (`TProfile::SetErrorOption`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

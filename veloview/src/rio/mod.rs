@@ -1,5 +1,6 @@
 //! ROOT file I/O: buffers ([`rbytes`]), compression ([`compress`]), and files, directories and
-//! keys ([`file`], [`directory`], [`key`]).
+//! keys ([`file`], [`directory`], [`key`]); writing: buffers ([`wbytes`]) and whole files with
+//! their StreamerInfo ([`writer`]).
 
 pub mod compress;
 pub mod directory;
@@ -7,7 +8,11 @@ mod error;
 pub mod file;
 pub mod key;
 pub mod rbytes;
+mod streamers;
+pub mod wbytes;
+pub mod writer;
 
 pub use error::{Error, RootError};
 pub use file::{Entry, RootFile};
 pub use key::Key;
+pub use writer::{FileWriter, Options as WriteOptions};

@@ -1,8 +1,17 @@
-//! The run view: where each run's data lives, which plots each page shows, and the plot results
-//! the pages draw (the original's veloview.runview).
+//! The run view: which runs exist, where each run's data lives, which plots each page shows,
+//! and the plot results the pages draw (the original's veloview.runview). See docs/RUN_MODEL.md.
 
 pub mod format;
+pub mod pages;
 pub mod paths;
 pub mod plot;
+pub mod references;
+pub mod runs;
+pub mod sensors;
+pub mod template;
 
-pub use plot::{get_run_plot, PlotRequest, RunData};
+pub use pages::{Page, Pages, Plot};
+pub use plot::{get_run_plot, get_run_plot_json, PlotRequest, RunData};
+pub use references::References;
+pub use runs::{Nearby, RunList};
+pub use sensors::SensorType;

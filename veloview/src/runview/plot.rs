@@ -1,16 +1,28 @@
-//! One plot of one run: find the run's newest file, read the histogram, format it.
+//! One plot of one run: check the request, find the run's (or its reference run's) newest file,
+//! read the histogram, format it.
+//!
+//! Every part of a request is untrusted. The run must be in the processed-run list and the
+//! sensor a real sensor before any file is touched, and only the run number (a `u32`) ever
+//! becomes part of a filesystem path; the plot name is looked up inside the ROOT file only.
 
-use super::{format, paths};
-use crate::RootFile;
+use super::format::{self, PlotResult, Source};
+use super::references::References;
+use super::runs::{RunList, SkippedLine};
+use super::template::Template;
+use super::{paths, sensors};
+use crate::{Histogram, RootFile};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// Where run data lives (from the services' configuration).
+/// Where run data lives (from the services' configuration). The files are read on each request,
+/// so runs appended to the list and edited reference ranges take effect without a restart.
 #[derive(Debug, Clone)]
 pub struct RunData {
     pub data_dir: PathBuf,
     pub run_list: PathBuf,
+    /// config/references.toml: the reference run of each run range.
+    pub references: PathBuf,
 }
 
 /// The arguments of the `runview.plots.get_run_plot` task.
@@ -34,22 +46,91 @@ pub struct FileIdentity {
     pub modified: Option<SystemTime>,
 }
 
+/// Plot names longer than this are refused: no ROOT path in a run file comes near it, and the
+/// name is echoed in messages.
+const MAX_NAME_BYTES: usize = 1024;
+
 impl RunData {
-    /// The newest `*.root` file in the run's directory (names sort by their timestamp).
-    pub fn run_file(&self, run: u32) -> Result<PathBuf, String> {
-        let dir = paths::run_dir(&self.data_dir, run);
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(|_| format!("Run file not found for run {run}"))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "root"))
-            .collect();
-        files.sort();
-        files
-            .pop()
-            .ok_or_else(|| format!("Run file not found for run {run}"))
+    pub fn new(
+        data_dir: impl Into<PathBuf>,
+        run_list: impl Into<PathBuf>,
+        references: impl Into<PathBuf>,
+    ) -> RunData {
+        RunData {
+            data_dir: data_dir.into(),
+            run_list: run_list.into(),
+            references: references.into(),
+        }
     }
 
+    pub fn from_settings(s: &velo_config::Settings) -> RunData {
+        RunData::new(&s.run_data_dir, &s.run_list_file, &s.references_file)
+    }
+
+    /// The processed runs, newest first, and the run list's lines that hold no run number.
+    pub fn runs(&self) -> Result<(RunList, Vec<SkippedLine>), String> {
+        RunList::load(&self.run_list).map_err(|e| e.to_string())
+    }
+
+    /// The reference run ranges.
+    pub fn references(&self) -> Result<References, String> {
+        References::load(&self.references)
+    }
+
+    /// The reference run of `run` (itself in the run list, so it has data).
+    pub fn reference_run(&self, list: &RunList, run: u32) -> Result<u32, String> {
+        let refs = self.references()?;
+        let reference = refs
+            .reference_for(run)
+            .ok_or_else(|| format!("No reference run is configured for run {run}"))?;
+        if !list.contains(reference) {
+            return Err(format!(
+                "Reference run {reference} of run {run} is not in the processed run list"
+            ));
+        }
+        Ok(reference)
+    }
+
+    /// The run whose file answers `req`: its run, or that run's reference run.
+    pub fn source_run(&self, req: &PlotRequest) -> Result<u32, String> {
+        let (list, _) = self.runs()?;
+        let run = list.check(req.run)?;
+        if req.reference {
+            self.reference_run(&list, run)
+        } else {
+            Ok(run)
+        }
+    }
+
+    /// The newest `*.root` file in the run's directory (names sort by their timestamp).
+    /// `run` must already be checked against the run list.
+    pub fn run_file(&self, run: u32) -> Result<PathBuf, String> {
+        let dir = paths::run_dir(&self.data_dir, run);
+        let not_found = || format!("Run file not found for run {run}");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|_| not_found())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "root") && p.is_file())
+            .collect();
+        files.sort();
+        files.pop().ok_or_else(not_found)
+    }
+
+    /// Identity of the file `run`'s plots are read from; an error for a run not in the list.
     pub fn identity(&self, run: u32) -> Result<FileIdentity, String> {
+        let (list, _) = self.runs()?;
+        let run = list.check(run)?;
+        self.file_identity(run)
+    }
+
+    /// Identity of the file that answers `req`: for a reference plot, the reference run's file.
+    /// A cache of results must key reference plots by this, not by [`RunData::identity`].
+    pub fn identity_for(&self, req: &PlotRequest) -> Result<FileIdentity, String> {
+        let run = self.source_run(req)?;
+        self.file_identity(run)
+    }
+
+    fn file_identity(&self, run: u32) -> Result<FileIdentity, String> {
         let path = self.run_file(run)?;
         let meta = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(FileIdentity {
@@ -61,33 +142,118 @@ impl RunData {
 }
 
 /// Replace the original's Python format fields `{0}` and `{0:03d}` with the sensor number.
+/// For templates already checked (the pages configuration); one that is not a valid template
+/// is returned unchanged.
 pub fn format_name(template: &str, sensor: u32) -> String {
-    template
-        .replace("{0:03d}", &format!("{sensor:03}"))
-        .replace("{0}", &sensor.to_string())
+    match Template::parse(template) {
+        Ok(t) => t.render(sensor),
+        Err(_) => template.to_string(),
+    }
 }
 
 /// The plot result for a request: `{"success": true, ...}` or `{"success": false, "message"}`.
 pub fn get_run_plot(data: &RunData, req: &PlotRequest) -> Value {
     match read_plot(data, req) {
-        Ok(v) => v,
+        Ok(p) => format::to_value(&p.result()),
         Err(msg) => format::failure(msg),
     }
 }
 
-fn read_plot(data: &RunData, req: &PlotRequest) -> Result<Value, String> {
-    let name = format_name(&req.name, req.sensor);
-    let file = data.run_file(req.run)?;
-    let h = open_and_read(&file, &name).map_err(|e| {
+/// As [`get_run_plot`], as JSON text, written straight from the histogram (faster than building
+/// the [`Value`] and serializing it).
+pub fn get_run_plot_json(data: &RunData, req: &PlotRequest) -> String {
+    match read_plot(data, req) {
+        Ok(p) => format::plot_result_json(&p.result()),
+        Err(msg) => format::failure_json(&msg),
+    }
+}
+
+/// A histogram and where it was read from.
+pub struct ReadPlot {
+    pub hist: Histogram,
+    pub run: u32,
+    pub reference: bool,
+    pub file_name: String,
+}
+
+impl ReadPlot {
+    pub fn result(&self) -> PlotResult<'_> {
+        PlotResult {
+            hist: &self.hist,
+            source: Some(Source {
+                run: self.run,
+                reference: self.reference,
+                file: &self.file_name,
+            }),
+        }
+    }
+}
+
+/// Check the request and read its histogram; the error is the message for the user.
+pub fn read_plot(data: &RunData, req: &PlotRequest) -> Result<ReadPlot, String> {
+    if req.name.len() > MAX_NAME_BYTES {
+        return Err(format!(
+            "Invalid plot name provided: longer than {MAX_NAME_BYTES} bytes"
+        ));
+    }
+    let name = Template::parse(&req.name)
+        .map_err(|e| format!("Invalid plot name provided: {e}"))?
+        .render(req.sensor);
+    // In the original command's order: run, then sensor.
+    let (list, _) = data.runs()?;
+    let run = list.check(req.run)?;
+    if !sensors::is_valid(req.sensor) {
+        return Err(sensors::invalid_message(req.sensor));
+    }
+    let (run, origin) = if req.reference {
+        let r = data.reference_run(&list, run)?;
+        (
+            r,
+            format!("reference run file {r} (reference of run {run})"),
+        )
+    } else {
+        (run, format!("run file {run}"))
+    };
+    let file = data.run_file(run)?;
+    let hist = read_histogram(&file, &name, &origin)?;
+    Ok(ReadPlot {
+        hist,
+        run,
+        reference: req.reference,
+        file_name: file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    })
+}
+
+/// `origin` says which run's file this is, for messages.
+fn read_histogram(file: &Path, name: &str, origin: &str) -> Result<Histogram, String> {
+    let f = RootFile::open(file).map_err(|e| e.to_string())?;
+    let key = f.get(name).map_err(|e| {
         if e.is_not_found() {
-            format!("Plot {name} not found in run file {}", req.run)
+            format!("Plot {name} not found in {origin}")
         } else {
             e.to_string()
         }
     })?;
-    Ok(format::plot_result(&h))
+    if !crate::hist::is_supported(&key.class) {
+        return Err(format!(
+            "Cannot format plot {name} of {origin}: unsupported class {} \
+             (plots are TH1*, TH2*, TProfile or TProfile2D)",
+            key.class
+        ));
+    }
+    f.histogram_of(&key).map_err(|e| e.to_string())
 }
 
-fn open_and_read(file: &Path, name: &str) -> Result<crate::Histogram, crate::Error> {
-    RootFile::open(file)?.histogram(name)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_name_keeps_invalid_templates() {
+        assert_eq!(format_name("a/TELL1_{0:03d}", 7), "a/TELL1_007");
+        assert_eq!(format_name("a/{1}", 7), "a/{1}");
+    }
 }

@@ -1,0 +1,226 @@
+//! Drives the jobs API as browsers do (submit, then long-poll the job until it ends) with many
+//! concurrent clients, against a private Redis, the release velo-web and 1, 2, 4 velo-workers.
+//! Reports jobs per second and submit-to-result latency.
+//!
+//!   cargo build --release -p velo-web -p velo-worker -p velo-loadbench
+//!   ./target/release/velo-loadbench [--data demo] [--clients 16] [--seconds 5] [--workers 1,2,4]
+//!
+//! `--data demo` (default) runs on one run of the demo dataset, `--data corpus` on the corpus
+//! file; the large plot is the run file's plot with the most cells. The cache is off (every job
+//! decodes its plot), except in the last, "cache hit" rows.
+
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use velo_testkit::http::Client;
+use velo_testkit::{wait_until, RedisServer, RunDataDir, ServiceProcess};
+
+const PLOT: &str = "runview.plots.get_run_plot";
+struct Options {
+    /// `demo` (one run of the demo dataset) or `corpus` (tests/data/peer/velo-dqm-seed1-zlib.root).
+    data: String,
+    clients: usize,
+    seconds: f64,
+    workers: Vec<usize>,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut o = Options {
+        data: "demo".into(),
+        clients: 16,
+        seconds: 5.0,
+        workers: vec![1, 2, 4],
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let v = pair
+            .get(1)
+            .ok_or_else(|| anyhow::anyhow!("{} needs a value", pair[0]))?;
+        match pair[0].as_str() {
+            "--clients" => o.clients = v.parse()?,
+            "--data" => o.data = v.clone(),
+            "--seconds" => o.seconds = v.parse()?,
+            "--workers" => o.workers = v.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            other => anyhow::bail!("unknown option {other}"),
+        }
+    }
+    Ok(o)
+}
+
+/// velo-web and velo-worker next to this binary (all built with --release).
+fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let p = std::env::current_exe()?.with_file_name(name);
+    anyhow::ensure!(
+        p.exists(),
+        "{} missing: cargo build --release -p {name}",
+        p.display()
+    );
+    Ok(p)
+}
+
+struct Stack {
+    _redis: RedisServer,
+    data: RunDataDir,
+    _procs: Vec<ServiceProcess>,
+    base: String,
+}
+
+fn run_data(kind: &str) -> anyhow::Result<RunDataDir> {
+    match kind {
+        "demo" => Ok(RunDataDir::demo("loadbench")),
+        "corpus" => Ok(RunDataDir::new("loadbench")),
+        other => anyhow::bail!("--data demo or corpus, not {other}"),
+    }
+}
+
+/// The benchmark's two plots in the run file: a 100-bin TH1, and the plot whose result is the
+/// largest JSON (what a job moves). Each as (label, path).
+fn pick_plots(file: &std::path::Path) -> anyhow::Result<[(String, String); 2]> {
+    let f = veloview::RootFile::open(file)?;
+    let mut th1 = None;
+    let mut largest: Option<(usize, String, String)> = None;
+    for e in f.walk()? {
+        let Ok(h) = f.histogram_of(&e.key) else {
+            continue;
+        };
+        let ny = h.y.as_ref().map(|a| a.nbins);
+        if th1.is_none() && ny.is_none() && h.x.nbins == 100 && h.class.starts_with("TH1") {
+            th1 = Some((format!("{}, 100 bins", h.class), e.path.clone()));
+        }
+        let size = veloview::runview::format::plot_result(&h).to_string().len();
+        if largest.as_ref().is_none_or(|l| size > l.0) {
+            let shape = match ny {
+                Some(ny) => format!("{}x{ny}", h.x.nbins),
+                None => h.x.nbins.to_string(),
+            };
+            let label = format!("{}, {shape} bins, {} kB JSON", h.class, size / 1000);
+            largest = Some((size, label, e.path));
+        }
+    }
+    let th1 = th1.ok_or_else(|| anyhow::anyhow!("no 100-bin TH1 in the run file"))?;
+    let (_, label, path) =
+        largest.ok_or_else(|| anyhow::anyhow!("no histogram in the run file"))?;
+    Ok([th1, (label, path)])
+}
+
+fn start(data_kind: &str, workers: usize, cache: bool) -> anyhow::Result<Stack> {
+    let redis = RedisServer::start();
+    let data = run_data(data_kind)?;
+    let port = velo_testkit::free_port();
+    let mut env = data.env();
+    env.push(("REDIS_URL".into(), redis.url()));
+    env.push(("PORT".into(), port.to_string()));
+    env.push(("VELO_JOB_CACHE".into(), cache.to_string()));
+    env.push(("VELO_LOG_LEVEL".into(), "warn".into()));
+    let mut procs = vec![ServiceProcess::spawn(&sibling("velo-web")?, &env)];
+    for _ in 0..workers {
+        procs.push(ServiceProcess::spawn(&sibling("velo-worker")?, &env));
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let http = Client::new(base.clone());
+    wait_until("velo-web to answer", Duration::from_secs(30), || {
+        (http.get("/jobs").status == 200).then_some(())
+    });
+    Ok(Stack {
+        _redis: redis,
+        data,
+        _procs: procs,
+        base,
+    })
+}
+
+struct Figures {
+    jobs: usize,
+    per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// `clients` threads submit and long-poll jobs for `seconds`.
+fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
+    let (base, run) = (stack.base.as_str(), stack.data.run);
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let t0 = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let http = Client::new(base.to_string());
+            let name = name.to_string();
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                while Instant::now() < end {
+                    let t = Instant::now();
+                    let job = http.submit(PLOT, json!({"name": name, "run": run, "sensor": 1}));
+                    let job = http.wait(job["id"].as_str().unwrap(), 30.0);
+                    assert_eq!(job["result"]["success"], true, "{job}");
+                    let ms = t.elapsed().as_secs_f64() * 1e3;
+                    if ms > 1000.0 {
+                        // Where did a slow one wait: in the queue, the run, or around them?
+                        eprintln!(
+                            "slow job: {ms:.0} ms; queued→started {} ms, started→ended {} ms",
+                            job["started_at"].as_u64().unwrap_or(0)
+                                - job["queued_at"].as_u64().unwrap_or(0),
+                            job["ended_at"].as_u64().unwrap_or(0)
+                                - job["started_at"].as_u64().unwrap_or(0),
+                        );
+                    }
+                    lat.push(ms);
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<f64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let elapsed = t0.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
+    Figures {
+        jobs: lat.len(),
+        per_sec: lat.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    }
+}
+
+fn row(plot: &str, workers: &str, clients: usize, f: &Figures) {
+    println!(
+        "| {plot} | {workers} | {clients} | {} | {:.0} | {:.2} | {:.2} |",
+        f.jobs, f.per_sec, f.p50_ms, f.p99_ms
+    );
+}
+
+fn main() -> anyhow::Result<()> {
+    let o = options()?;
+    let plots = pick_plots(&run_data(&o.data)?.run_file())?;
+    println!("data: {}; plots: {} and {}", o.data, plots[0].1, plots[1].1);
+    println!();
+    println!("| plot | workers | clients | jobs | jobs/s | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for &w in &o.workers {
+        let stack = start(&o.data, w, false)?;
+        for (label, name) in &plots {
+            // Warm up connections and the page cache.
+            drive(&stack, name, o.clients, 0.5);
+            // One client: the latency of a lone request; many: throughput under load.
+            for clients in [1, o.clients] {
+                row(
+                    label,
+                    &w.to_string(),
+                    clients,
+                    &drive(&stack, name, clients, o.seconds),
+                );
+            }
+        }
+    }
+    let stack = start(&o.data, 1, true)?;
+    for (label, name) in &plots {
+        drive(&stack, name, 1, 0.2);
+        for clients in [1, o.clients] {
+            let f = drive(&stack, name, clients, o.seconds);
+            row(&format!("{label}, cache hit"), "1", clients, &f);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! The harness of the job system's tests and load benchmark: a private `redis-server`, a run data
+//! directory built from the test corpus, worker processes, and waiting on conditions.
+
+pub mod http;
+pub mod process;
+pub mod redis_server;
+pub mod run_data;
+
+pub use process::ServiceProcess;
+pub use redis_server::RedisServer;
+pub use run_data::{RunDataDir, RUN};
+
+use std::time::{Duration, Instant};
+
+/// Poll `cond` until it gives a value or `timeout` passes (then panic with `what`).
+pub fn wait_until<T>(what: &str, timeout: Duration, mut cond: impl FnMut() -> Option<T>) -> T {
+    let end = Instant::now() + timeout;
+    loop {
+        if let Some(v) = cond() {
+            return v;
+        }
+        assert!(
+            Instant::now() < end,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A TCP port free at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

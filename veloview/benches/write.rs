@@ -1,0 +1,72 @@
+//! Writing: one 2048-channel noise profile serialised and compressed as a key's payload, a whole
+//! file of them, and one demo run file (84 sensors × 6 plots + 8 global plots, written to disk).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+use veloview::hist::{encode, Axis, Histogram};
+use veloview::rio::writer::{compress, TOP};
+use veloview::rio::{FileWriter, WriteOptions};
+
+fn noise_profile() -> Histogram {
+    let mut p = Histogram::new_profile(
+        "RMSNoise_vs_ChipChannel",
+        "noise",
+        Axis::uniform(2048, 0.0, 2048.0),
+    );
+    for ch in 0..2048 {
+        let v = 2.0 + (ch % 128) as f64 / 256.0 + ((ch * 7919) % 13) as f64 / 32.0;
+        p.fill_profile(ch as f64 + 0.5, v, 1.0);
+    }
+    p
+}
+
+fn bench(c: &mut Criterion) {
+    let p = noise_profile();
+    c.bench_function("encode TProfile 2048", |b| {
+        b.iter(|| encode(black_box(&p), 60).unwrap())
+    });
+    let bytes = encode(&p, 60).unwrap();
+    c.bench_function("zlib-4 TProfile 2048 payload", |b| {
+        b.iter(|| compress(black_box(&bytes), 4))
+    });
+    c.bench_function("file of 84 TProfile 2048 (level 4)", |b| {
+        b.iter(|| {
+            let mut w = FileWriter::new(
+                "bench.root",
+                WriteOptions {
+                    level: 4,
+                    ..WriteOptions::default()
+                },
+            );
+            for s in 0..84 {
+                let d = w
+                    .mkdir_all(&format!("Vetra/NoiseMon/TELL1_{s:03}"))
+                    .unwrap();
+                w.put(d, &p).unwrap();
+            }
+            let _ = w.mkdir(TOP, "end");
+            w.finish().unwrap()
+        })
+    });
+    let dir = std::env::temp_dir().join(format!("veloview-bench-demo-{}", std::process::id()));
+    let mut g = c.benchmark_group("demo");
+    g.sample_size(10);
+    g.bench_function("demo-data, one run file", |b| {
+        b.iter(|| {
+            veloview::demo::generate(
+                &dir,
+                &veloview::demo::Options {
+                    runs: 1,
+                    first_run: 123987,
+                    seed: 1,
+                },
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,223 @@
+//! The state of one VELO sensor in one run, channel by channel: pedestal, noise and occupancy,
+//! with the run's problems applied. Every plot of the run file is drawn from this state, so the
+//! plots of one sensor agree with each other (a dead chip is quiet in the noise, empty in the
+//! occupancy and missing from the active links).
+
+use super::rng::Rng;
+
+pub const CHANNELS: usize = 2048;
+/// Beetle front-end chips per sensor, 128 channels each, read out over 4 links of 32 channels.
+pub const CHIPS: usize = 16;
+pub const CHIP_CHANNELS: usize = 128;
+pub const LINK_CHANNELS: usize = 32;
+
+/// The 42 R sensors (0–41) and 42 Φ sensors (64–105) Vetra monitors.
+pub fn sensors() -> impl Iterator<Item = u32> {
+    (0..42).chain(64..106)
+}
+
+pub fn is_r(sensor: u32) -> bool {
+    sensor < 64
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The whole sensor's noise is several times the usual.
+    NoisySensor,
+    /// One chip's 128 channels give no signal: tiny noise, no hits, links inactive.
+    DeadStrips,
+    /// The sensor's pedestals sit well above the usual 512 ADC.
+    ShiftedPedestal,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    pub run: u32,
+    pub sensor: u32,
+    pub kind: ProblemKind,
+    /// The chip channels affected, first and last (inclusive).
+    pub channels: [usize; 2],
+    pub detail: String,
+}
+
+pub struct Sensor {
+    pub number: u32,
+    /// Per chip channel, in ADC counts (whole numbers, as the TELL1 stores them).
+    pub pedestal: Vec<f64>,
+    /// RMS noise per chip channel, ADC counts, rounded to 1/32 (values with short mantissas
+    /// compress well, which keeps the dataset small).
+    pub noise: Vec<f64>,
+    /// Fraction of events with a hit, per chip channel, in percent.
+    pub occupancy: Vec<f64>,
+    pub dead_links: Vec<usize>,
+}
+
+/// Round to a multiple of 1/`den` (a power of two, so the result is exact in binary).
+pub fn quantize(x: f64, den: f64) -> f64 {
+    (x * den).round() / den
+}
+
+/// The physical strip a chip channel reads. R sensors read each 512-strip sector with every
+/// other chip mirrored; Φ sensors interleave inner and outer strips.
+pub fn strip_of_channel(sensor: u32, ch: usize) -> usize {
+    let chip = ch / CHIP_CHANNELS;
+    let c = ch % CHIP_CHANNELS;
+    if is_r(sensor) {
+        chip * CHIP_CHANNELS
+            + if chip % 2 == 1 {
+                CHIP_CHANNELS - 1 - c
+            } else {
+                c
+            }
+    } else {
+        // 683 inner strips then 1365 outer ones, read alternately in channel order.
+        let inner = ch / 3;
+        if ch.is_multiple_of(3) && inner < 683 {
+            inner
+        } else {
+            683 + (ch - ch / 3 - 1).min(1364)
+        }
+    }
+}
+
+/// Relative capacitance-driven noise of a strip: longer strips are noisier.
+fn strip_noise_factor(sensor: u32, strip: usize) -> f64 {
+    if is_r(sensor) {
+        // R strips are arcs whose length grows with radius within each 512-strip sector.
+        0.85 + 0.3 * (strip % 512) as f64 / 512.0
+    } else if strip < 683 {
+        0.9
+    } else {
+        1.1
+    }
+}
+
+/// Hit occupancy of a strip in percent: highest close to the beam.
+fn strip_occupancy(sensor: u32, strip: usize) -> f64 {
+    if is_r(sensor) {
+        0.12 + 1.1 * (-((strip % 512) as f64) / 250.0).exp()
+    } else if strip < 683 {
+        0.15 + 0.9 * (-(strip as f64) / 400.0).exp()
+    } else {
+        0.1 + 0.4 * (-((strip - 683) as f64) / 800.0).exp()
+    }
+}
+
+impl Sensor {
+    pub fn generate(number: u32, events: f64, problems: &[Problem], rng: &mut Rng) -> Sensor {
+        let noisy = problems.iter().any(|p| p.kind == ProblemKind::NoisySensor);
+        let shift = problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::ShiftedPedestal);
+        let dead = |ch: usize| {
+            problems.iter().any(|p| {
+                p.kind == ProblemKind::DeadStrips && (p.channels[0]..=p.channels[1]).contains(&ch)
+            })
+        };
+        let base_noise = 1.9 + 0.2 * rng.uniform();
+        let mut pedestal = Vec::with_capacity(CHANNELS);
+        let mut noise = Vec::with_capacity(CHANNELS);
+        let mut occupancy = Vec::with_capacity(CHANNELS);
+        let mut chip_offset = 0.0;
+        for ch in 0..CHANNELS {
+            if ch % CHIP_CHANNELS == 0 {
+                chip_offset = (rng.normal() * 6.0).round();
+            }
+            let strip = strip_of_channel(number, ch);
+            let mut ped = 512.0 + chip_offset + (rng.normal() * 2.0).round();
+            if shift {
+                ped += 45.0;
+            }
+            let edge = matches!(ch % CHIP_CHANNELS, 0 | 127);
+            let mut n = base_noise
+                * strip_noise_factor(number, strip)
+                * (1.0 + 0.01 * rng.normal())
+                * if edge { 1.15 } else { 1.0 };
+            let mut occ = strip_occupancy(number, strip) * (1.0 + 0.05 * rng.normal());
+            if noisy {
+                n *= 3.0;
+                occ += 2.5;
+            }
+            if dead(ch) {
+                n = 0.3 + 0.05 * rng.normal().abs();
+                occ = 0.0;
+            }
+            pedestal.push(ped);
+            noise.push(quantize(n.max(0.1), 32.0));
+            let hits = rng.poisson(occ.max(0.0) / 100.0 * events);
+            occupancy.push(quantize(hits / events * 100.0, 1024.0));
+        }
+        let dead_links = (0..CHANNELS / LINK_CHANNELS)
+            .filter(|l| (l * LINK_CHANNELS..(l + 1) * LINK_CHANNELS).all(dead))
+            .collect();
+        Sensor {
+            number,
+            pedestal,
+            noise,
+            occupancy,
+            dead_links,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn mean_noise(&self) -> f64 {
+        self.noise.iter().sum::<f64>() / self.noise.len() as f64
+    }
+
+    pub fn mean_occupancy(&self) -> f64 {
+        self.occupancy.iter().sum::<f64>() / self.occupancy.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_maps_are_permutations() {
+        for sensor in [0, 64] {
+            let mut seen = vec![false; CHANNELS];
+            for ch in 0..CHANNELS {
+                let s = strip_of_channel(sensor, ch);
+                assert!(!seen[s], "sensor {sensor}: strip {s} read twice");
+                seen[s] = true;
+            }
+        }
+    }
+
+    #[test]
+    fn problems_show_in_the_state() {
+        let p = |kind, channels| Problem {
+            run: 1,
+            sensor: 3,
+            kind,
+            channels,
+            detail: String::new(),
+        };
+        let ok = Sensor::generate(3, 10000.0, &[], &mut Rng::new(1));
+        let noisy = Sensor::generate(
+            3,
+            10000.0,
+            &[p(ProblemKind::NoisySensor, [0, 2047])],
+            &mut Rng::new(1),
+        );
+        assert!(noisy.mean_noise() > 2.5 * ok.mean_noise());
+        let dead = Sensor::generate(
+            3,
+            10000.0,
+            &[p(ProblemKind::DeadStrips, [256, 383])],
+            &mut Rng::new(1),
+        );
+        assert_eq!(dead.dead_links, vec![8, 9, 10, 11]);
+        assert!(dead.occupancy[256..384].iter().all(|&o| o == 0.0));
+        let shifted = Sensor::generate(
+            3,
+            10000.0,
+            &[p(ProblemKind::ShiftedPedestal, [0, 2047])],
+            &mut Rng::new(1),
+        );
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!(mean(&shifted.pedestal) - mean(&ok.pedestal) > 40.0);
+    }
+}

@@ -1,0 +1,231 @@
+//! The jobs API (`/jobs`), the original job monitor's contract: submit a task, read its status and
+//! result, list recent jobs. Data flows request → here → Redis queue → velo-worker → Redis → here.
+
+mod error;
+mod store;
+mod waiters;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use error::ApiError;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use velo_config::Settings;
+use velo_jobs::{cache, is_job_id, new_job_id, JobRecord, Task};
+use veloview::runview::RunData;
+use waiters::Waiters;
+
+/// A long poll never holds a request longer than this, whatever `wait` asks.
+pub const MAX_WAIT_SECS: f64 = 30.0;
+/// Task names and arguments are small; a larger body is refused before it is read whole.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the jobs routes share: the queue and the result store.
+pub struct JobsState {
+    store: Store,
+    waiters: Arc<Waiters>,
+    run_data: RunData,
+    cache: bool,
+    debug_tasks: bool,
+}
+
+impl JobsState {
+    /// Must be called inside the Tokio runtime: it starts following finished jobs.
+    pub async fn new(settings: &Settings) -> anyhow::Result<JobsState> {
+        let store = Store::new(&settings.redis_url, settings.result_ttl_secs)?;
+        let waiters = Arc::new(Waiters::default());
+        tokio::spawn(waiters.clone().listen(store.client().clone()));
+        Ok(JobsState {
+            store,
+            waiters,
+            run_data: RunData::from_settings(settings),
+            cache: settings.job_cache,
+            debug_tasks: settings.debug_tasks,
+        })
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::bad_request(format!("Invalid query: {e}")).into()),
+    )
+    .service(
+        web::scope("/jobs")
+            .service(
+                web::resource("")
+                    .route(web::get().to(list_jobs))
+                    .route(web::post().to(create_job))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/{id}")
+                    .name("job")
+                    .route(web::get().to(get_job))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::not_found("Resource not found").error_response()
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
+}
+
+/// The job as the API shows it: the record plus its absolute `uri`. Serialised straight from the
+/// record, so a result travels from Redis to the client as the text the worker wrote.
+#[derive(Serialize)]
+struct JobView<'a> {
+    #[serde(flatten)]
+    record: &'a JobRecord,
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct OneJob<'a> {
+    job: JobView<'a>,
+}
+
+#[derive(Serialize)]
+struct JobList<'a> {
+    jobs: Vec<JobView<'a>>,
+}
+
+fn view<'a>(req: &HttpRequest, record: &'a JobRecord) -> JobView<'a> {
+    let uri = req
+        .url_for("job", [&record.id])
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    JobView { record, uri }
+}
+
+fn one_job(status: StatusCode, req: &HttpRequest, rec: &JobRecord) -> HttpResponse {
+    HttpResponse::build(status).json(OneJob {
+        job: view(req, rec),
+    })
+}
+
+async fn list_jobs(
+    req: HttpRequest,
+    state: web::Data<JobsState>,
+) -> Result<HttpResponse, ApiError> {
+    let records = state.store.recent().await?;
+    let jobs = records.iter().map(|r| view(&req, r)).collect();
+    Ok(HttpResponse::Ok().json(JobList { jobs }))
+}
+
+async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("Bad request body: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Request body larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn create_job(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<JobsState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
+    let data: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::bad_request("Request body is not JSON"))?;
+    let Some(obj) = data.as_object() else {
+        return Err(ApiError::bad_request("Request body must be a JSON object"));
+    };
+    let task_name = match obj.get("task_name") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => return Err(ApiError::bad_request("task_name must be a string")),
+        None => return Err(ApiError::bad_request("No task name provided")),
+    };
+    let args = obj.get("args").unwrap_or(&Value::Null);
+    let task = Task::resolve(task_name, args, state.debug_tasks)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+
+    let id = new_job_id();
+    let digest = if state.cache {
+        let (t, d) = (task.clone(), state.run_data.clone());
+        // A directory listing and a stat: file system work, kept off the server's threads.
+        web::block(move || cache::digest(&t, &d))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    } else {
+        None
+    };
+    if let Some(digest) = &digest {
+        if let Some(existing) = state.store.claim_cache(digest, &id).await? {
+            return Ok(one_job(StatusCode::CREATED, &req, &existing));
+        }
+    }
+    let rec = JobRecord::queued(id, task.name(), task.canonical_args());
+    state.store.enqueue(&rec).await?;
+    tracing::debug!(id = %rec.id, task = task.name(), "job queued");
+    Ok(one_job(StatusCode::CREATED, &req, &rec))
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    /// Seconds to wait for the job to end before answering.
+    wait: Option<f64>,
+}
+
+async fn get_job(
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<WaitQuery>,
+    state: web::Data<JobsState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let unknown = || ApiError::not_found(format!("No job with id `{id}`"));
+    if !is_job_id(&id) {
+        return Err(unknown());
+    }
+    let wait = query.wait.unwrap_or(0.0);
+    if !wait.is_finite() || wait < 0.0 {
+        return Err(ApiError::bad_request("wait must be a number of seconds"));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
+    let rec = wait_for_end(&state, &id, deadline)
+        .await?
+        .ok_or_else(unknown)?;
+    Ok(one_job(StatusCode::OK, &req, &rec))
+}
+
+/// The job's record as soon as it is finished or failed, or at `deadline` as it then is.
+async fn wait_for_end(
+    state: &JobsState,
+    id: &str,
+    deadline: tokio::time::Instant,
+) -> Result<Option<JobRecord>, ApiError> {
+    let reg = state.waiters.register(id);
+    loop {
+        // Listen before reading, so an end published in between is not missed.
+        let woken = reg.notify.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let rec = state.store.get(id).await?;
+        match &rec {
+            Some(r) if !r.status.is_final() => {}
+            _ => return Ok(rec),
+        }
+        tokio::select! {
+            _ = woken => {}
+            _ = tokio::time::sleep_until(deadline) => return Ok(rec),
+        }
+    }
+}

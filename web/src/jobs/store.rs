@@ -1,0 +1,143 @@
+//! velo-web's side of Redis: job records, the recent-jobs index, the request cache and the apalis
+//! queue. The connection is made on first use and re-made by redis' ConnectionManager after a
+//! Redis restart, so velo-web starts and keeps serving whether or not Redis is up.
+
+use super::error::ApiError;
+use apalis_core::backend::TaskSink;
+use apalis_redis::{Config, RedisStorage};
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use tokio::sync::OnceCell;
+use velo_jobs::{keys, JobRecord, QueueMessage};
+
+/// `GET /jobs` lists at most this many of the newest jobs.
+const RECENT_LIMIT: isize = 100;
+
+pub struct Store {
+    client: redis::Client,
+    conn: OnceCell<ConnectionManager>,
+    ttl_secs: u64,
+}
+
+impl Store {
+    pub fn new(redis_url: &str, ttl_secs: u64) -> anyhow::Result<Store> {
+        Ok(Store {
+            client: redis::Client::open(redis_url)?,
+            conn: OnceCell::new(),
+            ttl_secs: ttl_secs.max(1),
+        })
+    }
+
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    async fn conn(&self) -> Result<ConnectionManager, ApiError> {
+        self.conn
+            .get_or_try_init(|| self.client.get_connection_manager())
+            .await
+            .cloned()
+            .map_err(ApiError::unavailable)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<JobRecord>, ApiError> {
+        let raw: Option<String> = self
+            .conn()
+            .await?
+            .get(keys::job(id))
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(raw.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// The newest jobs whose records have not yet expired, newest first.
+    pub async fn recent(&self) -> Result<Vec<JobRecord>, ApiError> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<String> = conn
+            .zrevrange(keys::RECENT, 0, RECENT_LIMIT - 1)
+            .await
+            .map_err(ApiError::unavailable)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let job_keys: Vec<String> = ids.iter().map(|id| keys::job(id)).collect();
+        let raw: Vec<Option<String>> = redis::cmd("MGET")
+            .arg(&job_keys)
+            .query_async(&mut conn)
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(raw
+            .into_iter()
+            .flatten()
+            .filter_map(|s| serde_json::from_str(&s).ok())
+            .collect())
+    }
+
+    /// Claim the cache entry `digest` for `id`. Returns the job already holding it, if that job
+    /// has not failed (a failed result is not worth sharing: the request is run again).
+    pub async fn claim_cache(&self, digest: &str, id: &str) -> Result<Option<JobRecord>, ApiError> {
+        let mut conn = self.conn().await?;
+        let key = keys::cache(digest);
+        let opts = redis::SetOptions::default()
+            .conditional_set(redis::ExistenceCheck::NX)
+            .with_expiration(redis::SetExpiry::EX(self.ttl_secs));
+        // SET NX, then GET when taken (not SET NX GET: that needs Redis 7, apalis 6.2).
+        let claimed: Option<String> = conn
+            .set_options(&key, id, opts)
+            .await
+            .map_err(ApiError::unavailable)?;
+        if claimed.is_some() {
+            return Ok(None);
+        }
+        let holder: Option<String> = conn.get(&key).await.map_err(ApiError::unavailable)?;
+        let Some(holder) = holder else {
+            // Expired in between: claim it outright.
+            let _: () = conn
+                .set_ex(&key, id, self.ttl_secs)
+                .await
+                .map_err(ApiError::unavailable)?;
+            return Ok(None);
+        };
+        if let Some(rec) = self.get(&holder).await? {
+            if rec.status != velo_jobs::Status::Failed {
+                return Ok(Some(rec));
+            }
+        }
+        let _: () = conn
+            .set_ex(&key, id, self.ttl_secs)
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(None)
+    }
+
+    /// Record the job as queued, then hand it to the workers.
+    pub async fn enqueue(&self, rec: &JobRecord) -> Result<(), ApiError> {
+        let mut conn = self.conn().await?;
+        let oldest_kept = rec.queued_at.saturating_sub(self.ttl_secs * 1000);
+        let _: () = redis::pipe()
+            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+            .ignore()
+            .zadd(keys::RECENT, &rec.id, rec.queued_at)
+            .ignore()
+            .zrembyscore(keys::RECENT, 0, oldest_kept)
+            .ignore()
+            .query_async(&mut conn)
+            .await
+            .map_err(ApiError::unavailable)?;
+        let mut queue: RedisStorage<QueueMessage> =
+            RedisStorage::new(conn.clone()).with_config(Config::default().queue(keys::QUEUE));
+        queue
+            .push(QueueMessage {
+                job_id: rec.id.clone(),
+                task_name: rec.task_name.clone(),
+                args: rec.args.clone(),
+            })
+            .await
+            .map_err(ApiError::unavailable)?;
+        let _: () = conn
+            .publish(keys::queue_wakeup_channel(), &rec.id)
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! Running one job: mark it started, run its task on a blocking thread with a time limit, store
+//! the result, tell velo-web it ended.
+
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use std::time::Duration;
+use velo_config::Settings;
+use velo_jobs::{keys, JobRecord, QueueMessage, Task};
+use veloview::runview::RunData;
+
+/// What every job of a worker needs.
+#[derive(Clone)]
+pub struct Runner {
+    pub conn: ConnectionManager,
+    pub run_data: RunData,
+    pub ttl_secs: u64,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    pub debug_tasks: bool,
+}
+
+impl Runner {
+    pub fn new(settings: &Settings, conn: ConnectionManager) -> Runner {
+        Runner {
+            conn,
+            run_data: RunData::from_settings(settings),
+            ttl_secs: settings.result_ttl_secs.max(1),
+            timeout: Duration::from_secs(settings.job_timeout_secs.max(1)),
+            max_attempts: settings.job_max_attempts.max(1),
+            debug_tasks: settings.debug_tasks,
+        }
+    }
+
+    /// Run the job `msg` as worker `worker`. An error means the outcome could not be stored
+    /// (Redis lost): the queue then hands the job out again.
+    pub async fn run(&self, msg: QueueMessage, worker: &str) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        let raw: Option<String> = conn.get(keys::job(&msg.job_id)).await?;
+        let Some(mut rec) = raw.and_then(|s| serde_json::from_str::<JobRecord>(&s).ok()) else {
+            tracing::warn!(id = %msg.job_id, "job record gone (expired?), skipping");
+            return Ok(());
+        };
+        if rec.status.is_final() {
+            // Handed out again after its worker looked dead, but it did finish.
+            return Ok(());
+        }
+        if rec.attempts >= self.max_attempts {
+            rec.fail(format!(
+                "Job abandoned: its worker stopped {} times while running it",
+                rec.attempts
+            ));
+            return self.end(&mut conn, &rec).await;
+        }
+        rec.start(worker);
+        self.save(&mut conn, &rec).await?;
+        tracing::debug!(id = %rec.id, task = %rec.task_name, "job started");
+
+        match Task::resolve(&msg.task_name, &msg.args, self.debug_tasks) {
+            Err(e) => rec.fail(e.to_string()),
+            Ok(task) => {
+                let data = self.run_data.clone();
+                let work = tokio::task::spawn_blocking(move || task.execute(&data));
+                match tokio::time::timeout(self.timeout, work).await {
+                    Ok(Ok(result)) => rec.finish(&result),
+                    Ok(Err(e)) => rec.fail(format!("Task crashed: {}", panic_message(e))),
+                    Err(_) => {
+                        rec.fail(format!("Task timed out after {} s", self.timeout.as_secs()))
+                    }
+                }
+            }
+        }
+        self.end(&mut conn, &rec).await
+    }
+
+    async fn save(&self, conn: &mut ConnectionManager, rec: &JobRecord) -> redis::RedisResult<()> {
+        conn.set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+            .await
+    }
+
+    async fn end(&self, conn: &mut ConnectionManager, rec: &JobRecord) -> redis::RedisResult<()> {
+        let _: () = redis::pipe()
+            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+            .ignore()
+            .publish(keys::DONE_CHANNEL, &rec.id)
+            .ignore()
+            .query_async(conn)
+            .await?;
+        tracing::debug!(id = %rec.id, status = ?rec.status, "job ended");
+        Ok(())
+    }
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into()),
+        Err(e) => e.to_string(),
+    }
+}

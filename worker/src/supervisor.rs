@@ -1,0 +1,164 @@
+//! A worker process: an apalis worker on the shared Redis queue, re-made whenever it loses Redis
+//! (restart, network) so the process carries on instead of exiting, and stopped gracefully on
+//! request: running jobs finish, fetched-but-unstarted ones go back to the queue.
+
+use crate::runner::Runner;
+use apalis::prelude::*;
+use apalis_core::backend::ext::poll_strategy::{IntervalStrategy, PollWith};
+use apalis_core::backend::Vacuum;
+use apalis_redis::factory::RedisStorageFactory;
+use apalis_redis::{Config, RedisStorage};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use velo_config::Settings;
+use velo_jobs::{keys, QueueMessage};
+
+/// How often an idle worker looks at the queue without being told of a new job.
+const RECHECK: Duration = Duration::from_millis(100);
+
+pub struct Worker {
+    settings: Settings,
+    id: String,
+}
+
+impl Worker {
+    pub fn build(settings: Settings) -> anyhow::Result<Worker> {
+        redis::Client::open(settings.redis_url.as_str())?;
+        anyhow::ensure!(
+            settings.worker_concurrency > 0,
+            "worker_concurrency must be > 0"
+        );
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "worker".into());
+        let id = format!("{host}-{}", std::process::id());
+        Ok(Worker { settings, id })
+    }
+
+    /// The name this worker writes into the jobs it runs.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Run jobs until `stop` resolves, then finish the running ones and return.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            stop.await;
+            let _ = tx.send(true);
+        });
+        let mut backoff = Duration::from_millis(100);
+        for generation in 1.. {
+            // A fresh name per connection: apalis refuses to register a name it saw alive lately,
+            // and the old name's jobs are handed out again once its heartbeat has lapsed.
+            let name = if generation == 1 {
+                self.id.clone()
+            } else {
+                format!("{}.{generation}", self.id)
+            };
+            match self.run_connected(&name, rx.clone()).await {
+                Ok(()) => tracing::info!(worker = %name, "worker stopped"),
+                Err(e) => tracing::warn!(worker = %name, error = %e, "lost the job queue"),
+            }
+            if *rx.borrow() {
+                return Ok(());
+            }
+            let mut rx = rx.clone();
+            // Reconnect back-off while Redis is away, cut short by a stop request.
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = rx.wait_for(|s| *s) => return Ok(()),
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+        Ok(())
+    }
+
+    async fn run_connected(
+        &self,
+        name: &str,
+        mut stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let s = &self.settings;
+        let client = redis::Client::open(with_resp3(&s.redis_url))?;
+        let conn = client.get_connection_manager().await?;
+        // The factory's connection carries the pub/sub wake-up for new jobs (RESP3 push).
+        let mut factory = RedisStorageFactory::new(client).await?;
+        let config = Config::default()
+            .queue(keys::QUEUE)
+            // One job per fetch: a worker never holds jobs another idle worker could run.
+            .batch_size(1)
+            .heartbeat_interval(Duration::from_secs(s.worker_heartbeat_secs.max(1)))
+            .missed_heartbeats(s.worker_missed_heartbeats.max(1));
+        let config_for_sweep = config.clone();
+        let announced = BackendFactory::<QueueMessage>::create_with_config(&mut factory, config)?;
+        // apalis 1.0 drops an announcement that arrives while a fetch is already on its way to
+        // Redis (the fetch comes back empty, the wake-up is spent): without a safety net such a
+        // job would wait for the next heartbeat. Looking again every RECHECK bounds that wait.
+        let backend = PollWith::new(announced, IntervalStrategy::new(RECHECK));
+        let sweeper = tokio::spawn(sweep(
+            RedisStorage::new(conn.clone()).with_config(config_for_sweep),
+        ));
+        let runner = Arc::new(Runner::new(s, conn));
+        tracing::info!(worker = %name, concurrency = s.worker_concurrency, "taking jobs");
+        let worker = WorkerBuilder::new(name)
+            .backend(backend)
+            .concurrency(s.worker_concurrency)
+            .data(runner)
+            .build(handle);
+        let outcome = worker
+            .run_until(async move {
+                let _ = stop.wait_for(|s| *s).await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await;
+        sweeper.abort();
+        outcome?;
+        Ok(())
+    }
+}
+
+/// apalis keeps every task's data, metadata and id in Redis for ever; our records expire on
+/// their own. Once a minute, drop apalis' copies of tasks that ended a minute ago or more.
+async fn sweep(mut storage: RedisStorage<QueueMessage>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let done = storage.get_config().done_jobs_set();
+        let swept = storage.vacuum_before(Duration::from_secs(60)).await;
+        let trimmed: redis::RedisResult<()> = redis::cmd("DEL")
+            .arg(done)
+            .query_async(storage.get_connection())
+            .await;
+        match (swept, trimmed) {
+            (Ok(n), Ok(())) => tracing::debug!(tasks = n, "swept finished tasks"),
+            (Err(e), _) => tracing::debug!(error = %e, "sweep failed"),
+            (_, Err(e)) => tracing::debug!(error = %e, "sweep failed"),
+        }
+    }
+}
+
+async fn handle(
+    msg: QueueMessage,
+    runner: Data<Arc<Runner>>,
+    worker: WorkerContext,
+) -> Result<(), BoxDynError> {
+    runner.run(msg, worker.name()).await?;
+    Ok(())
+}
+
+/// The factory's wake-ups arrive as RESP3 push messages.
+fn with_resp3(url: &str) -> String {
+    if url.contains("protocol=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&protocol=resp3")
+    } else {
+        format!("{url}?protocol=resp3")
+    }
+}

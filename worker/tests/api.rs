@@ -1,0 +1,221 @@
+//! The jobs API contract against a real Redis, velo-web and a velo-worker process.
+
+mod common;
+
+use common::{System, PLOT, TH1_TEMPLATE, TH2};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use velo_testkit::RUN;
+use veloview::runview::{get_run_plot, PlotRequest};
+
+fn message(r: &velo_testkit::http::Reply) -> String {
+    r.json()["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {}", r.body))
+        .to_string()
+}
+
+#[test]
+fn api_paths_errors_results_and_cache() {
+    let sys = System::start("api", 1, &[("VELO_JOB_TIMEOUT_SECS", "2")]);
+    let h = &sys.http;
+
+    // Malformed submissions: 400 with a JSON message, nothing queued.
+    let r = h.post_raw("/jobs", "application/json", "{not json");
+    assert_eq!(
+        (r.status, message(&r).as_str()),
+        (400, "Request body is not JSON")
+    );
+    let r = h.post_raw("/jobs", "text/plain", "");
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = h.post("/jobs", &json!([1, 2]));
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = h.post("/jobs", &json!({"args": {}}));
+    assert_eq!(
+        (r.status, message(&r).as_str()),
+        (400, "No task name provided")
+    );
+    let r = h.post("/jobs", &json!({"task_name": "os.system", "args": {}}));
+    assert_eq!(
+        (r.status, message(&r).as_str()),
+        (400, "Invalid task name `os.system`")
+    );
+    for args in [
+        json!({}),
+        json!({"name": TH2}),
+        json!({"name": TH2, "run": "x"}),
+        json!({"name": TH2, "run": RUN, "sensor": -1}),
+        json!({"name": TH2, "run": RUN, "colour": 1}),
+        json!({"name": "", "run": RUN}),
+    ] {
+        let r = h.post("/jobs", &json!({"task_name": PLOT, "args": args}));
+        assert_eq!(r.status, 400, "{args}: {}", r.body);
+        assert!(message(&r).starts_with("Invalid arguments"), "{}", r.body);
+    }
+    let r = h.post_raw("/jobs", "application/json", &"x".repeat(100_000));
+    assert_eq!(r.status, 413, "{}", r.body);
+    message(&r);
+    assert_eq!(
+        h.get("/jobs").json()["jobs"],
+        json!([]),
+        "nothing was queued"
+    );
+
+    // Unknown jobs and paths: 404 JSON; wrong method 405 JSON; bad wait 400 JSON.
+    for path in [
+        "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "/jobs/not-a-job",
+        "/jobs/..%2F..%2Fetc",
+        "/jobs/a/b",
+    ] {
+        let r = h.get(path);
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+        message(&r);
+    }
+    let r = h.request("DELETE", "/jobs");
+    assert_eq!(r.status, 405, "{}", r.body);
+    message(&r);
+
+    // A plot: 201 with an absolute uri, then the same result veloview gives directly.
+    let req = json!({"name": TH1_TEMPLATE, "run": RUN, "sensor": 1});
+    let job = h.submit(PLOT, req.clone());
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(job["uri"], format!("{}/jobs/{id}", h.base));
+    assert!(matches!(job["status"].as_str(), Some("queued")), "{job}");
+    assert_eq!(job["result"], json!(null));
+    let r = h.get(&format!("/jobs/{id}?wait=abc"));
+    assert_eq!(r.status, 400, "{}", r.body);
+    message(&r);
+    let done = sys.wait_final(&id, Duration::from_secs(60));
+    assert_eq!(done["status"], "finished");
+    let direct = |name: &str, sensor: u32| {
+        get_run_plot(
+            &sys.data.run_data(),
+            &PlotRequest {
+                name: name.into(),
+                run: RUN,
+                sensor,
+                reference: false,
+            },
+        )
+    };
+    assert_eq!(done["result"], direct(TH1_TEMPLATE, 1));
+    assert_eq!(done["result"]["success"], true);
+    let th2 = sys.run(PLOT, json!({"name": TH2, "run": RUN}));
+    assert_eq!(th2["result"], direct(TH2, 0));
+    let listed = h.get("/jobs").json();
+    let ids: Vec<&str> = listed["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&id.as_str()) && ids.contains(&th2["id"].as_str().unwrap()));
+    assert!(listed["jobs"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://"));
+
+    // A task-level failure is a finished job saying why.
+    let missing = sys.run(PLOT, json!({"name": "Velo/NoSuchPlot", "run": RUN}));
+    assert_eq!(missing["status"], "finished");
+    assert_eq!(missing["result"]["success"], false);
+    assert!(missing["result"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("NoSuchPlot"));
+    let no_run = sys.run(PLOT, json!({"name": TH2, "run": 1}));
+    assert_eq!(no_run["result"]["success"], false);
+
+    // Cache: the same request shares the job and its result, until the run file changes.
+    let again = h.submit(PLOT, json!({"sensor": 1, "run": RUN, "name": TH1_TEMPLATE}));
+    assert_eq!(again["id"], id.as_str());
+    assert_eq!(again["status"], "finished");
+    let file =
+        veloview::runview::paths::run_dir(&sys.data.root, RUN).join(format!("run{RUN}_001.root"));
+    let lz4 = velo_testkit::run_data::corpus_file().with_file_name("velo-dqm-seed1-lz4.root");
+    std::fs::copy(lz4, &file).unwrap();
+    let fresh = h.submit(PLOT, req);
+    assert_ne!(
+        fresh["id"],
+        id.as_str(),
+        "a rewritten run file is decoded again"
+    );
+    let fresh = sys.wait_final(fresh["id"].as_str().unwrap(), Duration::from_secs(60));
+    assert_eq!(fresh["result"], direct(TH1_TEMPLATE, 1));
+
+    // Ten shifters opening the same page at once: one job, one decode.
+    let same =
+        json!({"name": "Vetra/VeloPedestalSubtractorMoni/TELL1_064/Ped_Sub_ADCs_2D", "run": RUN});
+    let ids: std::collections::HashSet<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                s.spawn(|| {
+                    h.submit(PLOT, same.clone())["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(ids.len(), 1, "{ids:?}");
+
+    // A crash and a timeout are failed jobs with a message.
+    let crash = sys.run("debug.sleep", json!({"ms": 1, "panic": true}));
+    assert_eq!(crash["status"], "failed");
+    assert!(
+        crash["result"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("crashed"),
+        "{crash}"
+    );
+    let slow = sys.run("debug.sleep", json!({"ms": 4000}));
+    assert_eq!(slow["status"], "failed");
+    assert!(
+        slow["result"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{slow}"
+    );
+}
+
+#[test]
+fn long_poll_answers_when_the_job_ends_or_at_the_deadline() {
+    // A heartbeat longer than the wait: the job must be picked up because it was announced, not
+    // because an idle worker happened to look at the queue.
+    let sys = System::start("poll", 1, &[("VELO_WORKER_HEARTBEAT_SECS", "30")]);
+    let h = &sys.http;
+
+    // Ends early: a 300 ms job waited on for 20 s answers once it is done, far before 20 s.
+    let job = h.submit("debug.sleep", json!({"ms": 300}));
+    let t = Instant::now();
+    let done = h.wait(job["id"].as_str().unwrap(), 20.0);
+    let took = t.elapsed();
+    assert_eq!(done["status"], "finished", "{done}");
+    assert!(
+        took < Duration::from_secs(10),
+        "long poll returned after {took:?} of 20 s"
+    );
+
+    // Deadline: a 3 s job waited on for 0.5 s answers at the deadline with its current status.
+    let job = h.submit("debug.sleep", json!({"ms": 3000}));
+    let t = Instant::now();
+    let now = h.wait(job["id"].as_str().unwrap(), 0.5);
+    let took = t.elapsed();
+    assert!(
+        matches!(now["status"].as_str(), Some("queued" | "started")),
+        "{now}"
+    );
+    assert!(
+        took >= Duration::from_millis(500),
+        "returned before the deadline: {took:?}"
+    );
+    assert_eq!(
+        sys.wait_final(job["id"].as_str().unwrap(), Duration::from_secs(30))["status"],
+        "finished"
+    );
+}

@@ -1,0 +1,135 @@
+//! The job system under load and trouble: several worker processes, one killed mid-job, Redis
+//! restarting, a worker asked to stop.
+
+mod common;
+
+use common::System;
+use serde_json::json;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The worker id a job record names is `host-pid` (plus `.n` after a reconnect).
+fn pid_of(worker: &str) -> u32 {
+    let host_pid = worker.split('.').next().unwrap();
+    host_pid.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn many_jobs_are_shared_by_several_workers() {
+    let sys = System::start("share", 3, &[("VELO_WORKER_CONCURRENCY", "2")]);
+    let ids: Vec<String> = (0..30)
+        .map(|_| {
+            let job = sys.http.submit("debug.sleep", json!({"ms": 100}));
+            job["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut workers = HashSet::new();
+    for id in &ids {
+        let job = sys.wait_final(id, Duration::from_secs(60));
+        assert_eq!(job["status"], "finished", "{job}");
+        workers.insert(job["worker"].as_str().unwrap().to_string());
+    }
+    assert!(workers.len() > 1, "all jobs ran on {workers:?}");
+}
+
+#[test]
+fn a_job_survives_its_worker_being_killed() {
+    let mut sys = System::start("kill", 1, &[]);
+    let job = sys.http.submit("debug.sleep", json!({"ms": 3000}));
+    let id = job["id"].as_str().unwrap();
+    let started = sys.wait_status(id, "started");
+    let victim = started["worker"].as_str().unwrap().to_string();
+    assert_eq!(pid_of(&victim), sys.workers[0].pid());
+    sys.add_worker();
+    sys.workers[0].signal(9);
+
+    // Within heartbeat (1 s) × missed heartbeats (2) plus a heartbeat, another worker takes it.
+    let done = sys.wait_final(id, Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_ne!(done["worker"], victim.as_str());
+    assert_eq!(
+        pid_of(done["worker"].as_str().unwrap()),
+        sys.workers[1].pid()
+    );
+    assert_eq!(done["attempts"], 2);
+}
+
+#[test]
+fn a_job_that_keeps_killing_workers_is_reported_failed() {
+    let mut sys = System::start("poison", 1, &[("VELO_JOB_MAX_ATTEMPTS", "1")]);
+    let job = sys.http.submit("debug.sleep", json!({"ms": 3000}));
+    let id = job["id"].as_str().unwrap();
+    sys.wait_status(id, "started");
+    sys.add_worker();
+    sys.workers[0].signal(9);
+    let done = sys.wait_final(id, Duration::from_secs(30));
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(done["result"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("abandoned"));
+}
+
+#[test]
+fn web_and_workers_carry_on_after_redis_restarts() {
+    let mut sys = System::start("restart", 1, &[]);
+    assert_eq!(
+        sys.run("debug.sleep", json!({"ms": 1}))["status"],
+        "finished"
+    );
+    sys.redis.stop();
+    let r = sys.http.post(
+        "/jobs",
+        &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+    );
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.json()["message"].is_string(), "{}", r.body);
+    sys.redis.restart();
+
+    // The restarted Redis is empty: submit until velo-web has reconnected, then the worker must
+    // have reconnected too for the job to end.
+    let job = velo_testkit::wait_until(
+        "velo-web to accept jobs again",
+        Duration::from_secs(30),
+        || {
+            let r = sys.http.post(
+                "/jobs",
+                &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+            );
+            (r.status == 201).then(|| r.json()["job"].clone())
+        },
+    );
+    let done = sys.wait_final(job["id"].as_str().unwrap(), Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+    assert!(
+        sys.workers[0].wait_exit(Duration::ZERO).is_none(),
+        "the worker exited"
+    );
+}
+
+#[test]
+fn sigterm_lets_the_running_job_finish_then_stops() {
+    let mut sys = System::start("term", 1, &[]);
+    let job = sys.http.submit("debug.sleep", json!({"ms": 1500}));
+    let id = job["id"].as_str().unwrap();
+    let started = sys.wait_status(id, "started");
+    sys.workers[0].signal(15);
+    let status = sys.workers[0]
+        .wait_exit(Duration::from_secs(20))
+        .expect("worker stopped after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    let done = sys.wait_final(id, Duration::from_secs(1));
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_eq!(done["worker"], started["worker"]);
+}
+
+#[test]
+fn a_busy_worker_keeps_its_long_job() {
+    // Every slot busy for longer than the dead-worker limit (1 s × 2): the worker must still prove
+    // it is alive, or its job would be handed to the idle worker and run twice.
+    let sys = System::start("busy", 2, &[("VELO_WORKER_CONCURRENCY", "1")]);
+    let job = sys.http.submit("debug.sleep", json!({"ms": 5000}));
+    let done = sys.wait_final(job["id"].as_str().unwrap(), Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_eq!(done["attempts"], 1, "{done}");
+}
