@@ -145,6 +145,25 @@ fn honcho_exports_systemd_units() {
     assert!(files["velo.target"].contains("velo-web.target velo-worker.target velo-redis.target"));
 }
 
+/// docs/DEPLOYMENT.md: site settings in /etc/velo/velo.env, exported after the repository's .env.
+#[test]
+fn a_site_environment_file_overrides_the_repositorys() {
+    let dir = temp_dir("site-env");
+    let site = dir.join("velo.env");
+    std::fs::write(
+        &site,
+        "REDIS_URL=redis://redis.example:6379\nVELO_RUN_DATA_DIR=/srv/velo/runs\n",
+    )
+    .unwrap();
+    let files = export_with("systemd", &format!(".env,{}", site.display()));
+    for n in 1..=4 {
+        let env = env_of(&files[&format!("velo-worker-{n}.service")], "Environment=");
+        assert_eq!(env["REDIS_URL"], "redis://redis.example:6379");
+        assert_eq!(env["VELO_RUN_DATA_DIR"], "/srv/velo/runs");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn honcho_exports_upstart_jobs() {
     let files = export("upstart");
