@@ -37,9 +37,15 @@ fn run(cmd: &mut Command) -> String {
 
 /// `honcho export` as the README says; the generated files by name.
 fn export(format: &str) -> BTreeMap<String, String> {
+    export_with(format, ".env")
+}
+
+/// As [`export`], reading the environment files `env` (honcho's `-e a,b`: later files win).
+fn export_with(format: &str, env: &str) -> BTreeMap<String, String> {
     let dir = temp_dir(&format!("export-{format}"));
     run(Command::new("honcho")
         .current_dir(repo())
+        .args(["-e", env])
         .args([
             "export",
             "-a",
