@@ -27,6 +27,7 @@ fn health_names_what_is_down_and_counts_live_workers() {
         (&body["status"], &body["redis"], &body["run_data"]),
         (&json!("ok"), &json!("ok"), &json!("ok"))
     );
+    assert!(body.get("message").is_none(), "{body}");
 
     // A killed worker stops counting once its heartbeats lapse (1 s x 2 missed in the tests).
     sys.workers[0].signal(9);

@@ -37,19 +37,19 @@ pub async fn healthz(jobs: web::Data<JobsState>, ops: web::Data<OpsState>) -> Ht
         Ok(()) => "ok".to_string(),
         Err(e) => e.clone(),
     };
-    let body = json!({
+    let mut body = json!({
         "status": if problems.is_empty() { "ok" } else { "unavailable" },
         "redis": state(redis.as_ref().map(|_| ())),
         "run_data": state(run_data.as_ref().map(|_| ())),
         "workers": redis.as_ref().ok(),
-        "message": (!problems.is_empty()).then(|| problems.join("; ")),
     });
     if problems.is_empty() {
-        HttpResponse::Ok().json(body)
-    } else {
-        tracing::warn!(problems = %problems.join("; "), "health check failed");
-        HttpResponse::ServiceUnavailable().json(body)
+        return HttpResponse::Ok().json(body);
     }
+    let message = problems.join("; ");
+    tracing::warn!(problems = %message, "health check failed");
+    body["message"] = message.into();
+    HttpResponse::ServiceUnavailable().json(body)
 }
 
 /// The run data directory can be listed and the run list read.
