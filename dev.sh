@@ -41,9 +41,14 @@ deps_test() {
     have chromedriver || need_apt+=(chromium-driver)
     have python3 || need_apt+=(python3 python3-pip)
     have npm || need_apt+=(nodejs npm)
+    # Deployment checks: Vagrantfile syntax, provisioning scripts, nginx.conf in a real nginx.
+    have ruby || need_apt+=(ruby)
+    have shellcheck || need_apt+=(shellcheck)
+    have nginx || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
     apt_install
     npm_install
     python3 -c "import uproot, numpy" 2>/dev/null || pip_install uproot numpy
+    have honcho || pip_install honcho
     rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
 }
 

@@ -1,6 +1,7 @@
 //! velo-web: the pages shifters open and the jobs API their browsers call.
 
 pub mod jobs;
+pub mod ops;
 pub mod pages;
 pub mod startup;
 

@@ -17,10 +17,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let jobs = web::Data::new(crate::jobs::JobsState::new(&settings).await?);
         let pages = web::Data::new(crate::pages::PagesState::new(&settings)?);
+        let ops = web::Data::new(crate::ops::OpsState::new(&settings));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(jobs.clone())
                 .app_data(pages.clone())
+                .app_data(ops.clone())
+                .configure(crate::ops::configure)
                 .configure(crate::jobs::configure)
                 .configure(crate::pages::configure)
         })

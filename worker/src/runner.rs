@@ -5,7 +5,7 @@ use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use std::time::Duration;
 use velo_config::Settings;
-use velo_jobs::{keys, JobRecord, QueueMessage, Task};
+use velo_jobs::{keys, metrics, JobRecord, QueueMessage, Status, Task};
 use veloview::runview::RunData;
 
 /// What every job of a worker needs.
@@ -77,10 +77,28 @@ impl Runner {
             .await
     }
 
+    /// Store the outcome, count it (counters shared by every worker, see `velo_jobs::metrics`)
+    /// and announce it, in one round trip.
     async fn end(&self, conn: &mut ConnectionManager, rec: &JobRecord) -> redis::RedisResult<()> {
-        let _: () = redis::pipe()
-            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
-            .ignore()
+        let task = rec.task_name.as_str();
+        let mut pipe = redis::pipe();
+        pipe.set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+            .ignore();
+        let outcome = match rec.status {
+            Status::Failed => metrics::failed(task),
+            _ => metrics::finished(task),
+        };
+        pipe.hincr(metrics::COUNTERS, outcome, 1).ignore();
+        if let Some(ended) = rec.ended_at {
+            let ms = ended.saturating_sub(rec.queued_at);
+            pipe.hincr(metrics::LATENCY, metrics::latency_bucket(task, ms), 1)
+                .ignore()
+                .hincr(metrics::LATENCY, metrics::latency_sum_ms(task), ms)
+                .ignore()
+                .hincr(metrics::LATENCY, metrics::latency_count(task), 1)
+                .ignore();
+        }
+        let _: () = pipe
             .publish(keys::DONE_CHANNEL, &rec.id)
             .ignore()
             .query_async(conn)

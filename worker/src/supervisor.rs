@@ -104,7 +104,9 @@ impl Worker {
         let sweeper = tokio::spawn(sweep(
             RedisStorage::new(conn.clone()).with_config(config_for_sweep),
         ));
-        let runner = Arc::new(Runner::new(s, conn));
+        let beat = Duration::from_secs(s.worker_heartbeat_secs.max(1));
+        let heart = tokio::spawn(heartbeat(conn.clone(), name.to_string(), beat));
+        let runner = Arc::new(Runner::new(s, conn.clone()));
         tracing::info!(worker = %name, concurrency = s.worker_concurrency, "taking jobs");
         let worker = WorkerBuilder::new(name)
             .backend(backend)
@@ -118,8 +120,29 @@ impl Worker {
             })
             .await;
         sweeper.abort();
+        heart.abort();
+        // Leave the live-worker count at once rather than when the heartbeat lapses.
+        let mut conn = conn;
+        let _: redis::RedisResult<()> =
+            redis::AsyncCommands::zrem(&mut conn, keys::WORKERS, name).await;
         outcome?;
         Ok(())
+    }
+}
+
+/// Our own live-worker registry (`keys::WORKERS`), what `/healthz` and `/metrics` count: apalis'
+/// worker set records heartbeats too, but in its own format and only while apalis' internals
+/// keep it so; a score we write and read ourselves is easy to trust.
+async fn heartbeat(mut conn: redis::aio::ConnectionManager, name: String, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now = velo_jobs::record::now_ms();
+        let r: redis::RedisResult<()> =
+            redis::AsyncCommands::zadd(&mut conn, keys::WORKERS, &name, now).await;
+        if let Err(e) = r {
+            tracing::debug!(error = %e, "heartbeat failed");
+        }
     }
 }
 

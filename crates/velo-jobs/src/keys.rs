@@ -26,3 +26,7 @@ pub fn cache(digest: &str) -> String {
 pub fn queue_wakeup_channel() -> String {
     format!("tasks:{QUEUE}:active:available")
 }
+
+/// Sorted set of live workers: member the worker's name, score the time (ms) of its last
+/// heartbeat. A worker is alive while its score is recent; a stopping worker removes itself.
+pub const WORKERS: &str = "velo:workers";

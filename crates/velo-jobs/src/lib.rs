@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod keys;
+pub mod metrics;
 pub mod record;
 pub mod task;
 

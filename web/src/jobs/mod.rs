@@ -1,8 +1,8 @@
 //! The jobs API (`/jobs`), the original job monitor's contract: submit a task, read its status and
 //! result, list recent jobs. Data flows request → here → Redis queue → velo-worker → Redis → here.
 
-mod error;
-mod store;
+pub(crate) mod error;
+pub(crate) mod store;
 mod waiters;
 
 use actix_web::http::StatusCode;
@@ -46,6 +46,16 @@ impl JobsState {
             cache: settings.job_cache,
             debug_tasks: settings.debug_tasks,
         })
+    }
+}
+
+impl JobsState {
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn run_data(&self) -> &RunData {
+        &self.run_data
     }
 }
 

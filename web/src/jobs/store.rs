@@ -8,7 +8,7 @@ use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use tokio::sync::OnceCell;
-use velo_jobs::{keys, JobRecord, QueueMessage};
+use velo_jobs::{keys, metrics, JobRecord, QueueMessage};
 
 /// `GET /jobs` lists at most this many of the newest jobs.
 const RECENT_LIMIT: isize = 100;
@@ -32,7 +32,7 @@ impl Store {
         &self.client
     }
 
-    async fn conn(&self) -> Result<ConnectionManager, ApiError> {
+    pub async fn conn(&self) -> Result<ConnectionManager, ApiError> {
         self.conn
             .get_or_try_init(|| self.client.get_connection_manager())
             .await
@@ -100,6 +100,10 @@ impl Store {
         };
         if let Some(rec) = self.get(&holder).await? {
             if rec.status != velo_jobs::Status::Failed {
+                let _: () = conn
+                    .hincr(metrics::COUNTERS, metrics::cache_hit(&rec.task_name), 1)
+                    .await
+                    .map_err(ApiError::unavailable)?;
                 return Ok(Some(rec));
             }
         }
@@ -120,6 +124,8 @@ impl Store {
             .zadd(keys::RECENT, &rec.id, rec.queued_at)
             .ignore()
             .zrembyscore(keys::RECENT, 0, oldest_kept)
+            .ignore()
+            .hincr(metrics::COUNTERS, metrics::submitted(&rec.task_name), 1)
             .ignore()
             .query_async(&mut conn)
             .await

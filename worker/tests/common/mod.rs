@@ -33,6 +33,9 @@ impl System {
         env.push(("VELO_DEBUG_TASKS".into(), "true".into()));
         env.push(("VELO_WORKER_HEARTBEAT_SECS".into(), "1".into()));
         env.push(("VELO_WORKER_MISSED_HEARTBEATS".into(), "2".into()));
+        // Service logs stay with the test's data, not in the source tree.
+        let log = data.root.join("log/velo_monitor.log");
+        env.push(("VELO_LOG_FILE".into(), log.display().to_string()));
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let base = start_web(&env);
         let mut sys = System {

@@ -1,0 +1,299 @@
+//! The deployment files: honcho's exports of the Procfile (systemd, upstart), the Vagrant
+//! provisioning (what can be checked without a VM), and deploy/nginx.conf in front of a real
+//! velo-web.
+
+mod common;
+
+use common::{System, TH2};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use velo_testkit::{free_port, wait_until, RUN};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("velo-{tag}-{}-{}", std::process::id(), free_port()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (./dev.sh test installs it)"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+/// `honcho export` as the README says; the generated files by name.
+fn export(format: &str) -> BTreeMap<String, String> {
+    export_with(format, ".env")
+}
+
+/// As [`export`], reading the environment files `env` (honcho's `-e a,b`: later files win).
+fn export_with(format: &str, env: &str) -> BTreeMap<String, String> {
+    let dir = temp_dir(&format!("export-{format}"));
+    run(Command::new("honcho")
+        .current_dir(repo())
+        .args(["-e", env])
+        .args([
+            "export",
+            "-a",
+            "velo",
+            "-u",
+            "deploy",
+            "-c",
+            "web=1,worker=4,redis=1",
+        ])
+        .args(["-p", "8000", format])
+        .arg(&dir));
+    let files = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    files
+}
+
+fn env_of(unit: &str, prefix: &str) -> BTreeMap<String, String> {
+    unit.lines()
+        .filter_map(|l| l.strip_prefix(prefix)?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The .env honcho bakes into every unit.
+fn dot_env() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(repo().join(".env")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| l.split_once('=').unwrap())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn check_units(files: &BTreeMap<String, String>, ext: &str, env_prefix: &str) {
+    let count = |kind: &str| {
+        files
+            .keys()
+            .filter(|n| n.starts_with(&format!("velo-{kind}-")) && n.ends_with(ext))
+            .count()
+    };
+    assert_eq!(
+        (count("web"), count("worker"), count("redis")),
+        (1, 4, 1),
+        "{:?}",
+        files.keys()
+    );
+    let dotenv = dot_env();
+    assert_eq!(
+        dotenv["REDIS_URL"],
+        format!("redis://127.0.0.1:{}", dotenv["REDIS_PORT"])
+    );
+    for (name, unit) in files
+        .iter()
+        .filter(|(n, _)| n.ends_with(ext) && n.contains('-'))
+    {
+        let Some(kind) = ["web", "worker", "redis"]
+            .into_iter()
+            .find(|k| name.starts_with(&format!("velo-{k}-")))
+        else {
+            continue;
+        };
+        let env = env_of(unit, env_prefix);
+        for (k, v) in &dotenv {
+            assert_eq!(env.get(k), Some(v), "{name}: {k}");
+        }
+        let command = match kind {
+            "web" => "./target/release/velo-web",
+            "worker" => "./target/release/velo-worker",
+            _ => "redis-server --port $REDIS_PORT --bind 127.0.0.1",
+        };
+        assert!(
+            unit.contains(command),
+            "{name} does not run {command}:\n{unit}"
+        );
+        assert!(
+            unit.contains(&repo().canonicalize().unwrap().display().to_string()),
+            "{name}: working directory\n{unit}"
+        );
+        if kind == "web" {
+            assert_eq!(env["PORT"], "8000", "{name}");
+        }
+    }
+}
+
+#[test]
+fn honcho_exports_systemd_units() {
+    let files = export("systemd");
+    check_units(&files, ".service", "Environment=");
+    for n in 1..=4 {
+        let unit = &files[&format!("velo-worker-{n}.service")];
+        assert!(
+            unit.contains("User=deploy") && unit.contains("Restart=always"),
+            "{unit}"
+        );
+    }
+    assert!(files["velo.target"].contains("velo-web.target velo-worker.target velo-redis.target"));
+}
+
+/// docs/DEPLOYMENT.md: site settings in /etc/velo/velo.env, exported after the repository's .env.
+#[test]
+fn a_site_environment_file_overrides_the_repositorys() {
+    let dir = temp_dir("site-env");
+    let site = dir.join("velo.env");
+    std::fs::write(
+        &site,
+        "REDIS_URL=redis://redis.example:6379\nVELO_RUN_DATA_DIR=/srv/velo/runs\n",
+    )
+    .unwrap();
+    let files = export_with("systemd", &format!(".env,{}", site.display()));
+    for n in 1..=4 {
+        let env = env_of(&files[&format!("velo-worker-{n}.service")], "Environment=");
+        assert_eq!(env["REDIS_URL"], "redis://redis.example:6379");
+        assert_eq!(env["VELO_RUN_DATA_DIR"], "/srv/velo/runs");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn honcho_exports_upstart_jobs() {
+    let files = export("upstart");
+    check_units(&files, ".conf", "env ");
+    assert!(files["velo-web-1.conf"].contains("su - deploy"));
+    assert!(files.contains_key("velo.conf"));
+}
+
+#[test]
+fn vagrant_files_pass_the_checks_ci_can_run() {
+    let root = repo();
+    assert!(
+        run(Command::new("ruby").arg("-c").arg(root.join("Vagrantfile"))).contains("Syntax OK")
+    );
+    let scripts: Vec<PathBuf> = std::fs::read_dir(root.join("deploy"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sh"))
+        .collect();
+    assert!(!scripts.is_empty());
+    for s in &scripts {
+        run(Command::new("bash").arg("-n").arg(s));
+        run(Command::new("shellcheck").arg(s));
+    }
+}
+
+/// deploy/nginx.conf inside a minimal main configuration of its own, on `port`, in front of
+/// velo-web at `upstream`.
+fn nginx_config(dir: &Path, port: u16, upstream: &str) -> PathBuf {
+    let site = std::fs::read_to_string(repo().join("deploy/nginx.conf"))
+        .unwrap()
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+        .replace("listen [::]:80;", "")
+        .replace("server 127.0.0.1:8000;", &format!("server {upstream};"));
+    assert!(site.contains(&format!("listen 127.0.0.1:{port};")) && site.contains(upstream));
+    std::fs::write(dir.join("velo.conf"), site).unwrap();
+    let d = dir.display();
+    let main = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+         include {d}/velo.conf;\n}}\n"
+    );
+    let conf = dir.join("nginx.conf");
+    std::fs::write(&conf, main).unwrap();
+    conf
+}
+
+fn nginx() -> &'static str {
+    if Path::new("/usr/sbin/nginx").exists() {
+        "/usr/sbin/nginx"
+    } else {
+        "nginx"
+    }
+}
+
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn nginx_proxies_jobs_and_gzips_json() {
+    let sys = System::start("nginx", 1, &[]);
+    let dir = temp_dir("nginx");
+    let port = free_port();
+    let upstream = sys.http.base.trim_start_matches("http://").to_string();
+    let conf = nginx_config(&dir, port, &upstream);
+    run(Command::new(nginx())
+        .arg("-t")
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(&conf));
+    let _nginx = Nginx(
+        Command::new(nginx())
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx"),
+    );
+    let front = velo_testkit::http::Client::new(format!("http://127.0.0.1:{port}"));
+    wait_until("nginx to answer", Duration::from_secs(10), || {
+        (front.get("/healthz").status == 200).then_some(())
+    });
+
+    // A job through nginx: submitted, long-polled to its end.
+    let job = front.submit(common::PLOT, json!({"name": TH2, "run": RUN}));
+    let id = job["id"].as_str().unwrap();
+    let done = wait_until("the job through nginx", Duration::from_secs(60), || {
+        let j = front.wait(id, 5.0);
+        (j["status"] == "finished").then_some(j)
+    });
+    assert_eq!(done["id"], id);
+
+    // Its JSON result (a 2D histogram, well over gzip_min_length) comes back gzipped.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let resp = agent
+        .get(format!("http://127.0.0.1:{port}/jobs/{id}"))
+        .header("Accept-Encoding", "gzip")
+        .call()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let header = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    assert_eq!(header("content-encoding").as_deref(), Some("gzip"));
+    assert!(header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
