@@ -124,40 +124,36 @@ fn decompress_block(
     let longer = || err(&"stream is longer than its header says");
     match algo {
         Algorithm::Zlib => {
-            use miniz_oxide::inflate::core::inflate_flags::{
-                TINFL_FLAG_PARSE_ZLIB_HEADER, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
-            };
-            use miniz_oxide::inflate::{core, TINFLStatus};
+            use libdeflater::{DecompressionError, Decompressor};
             // Straight into the output: the block header gives the exact size, so a stream that
-            // has not ended when the output is full is longer than declared.
+            // needs more room than that is longer than declared.
             let start = out.len();
             out.resize(start + ulen, 0);
-            let mut z = Box::<core::DecompressorOxide>::default();
-            let flags = TINFL_FLAG_PARSE_ZLIB_HEADER | TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-            let (status, _, n) = core::decompress(&mut z, block, &mut out[start..], 0, flags);
-            match status {
-                TINFLStatus::Done => out.truncate(start + n),
-                TINFLStatus::HasMoreOutput => return Err(longer()),
-                TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
-                    return Err(err(&"stream ends early"))
-                }
-                TINFLStatus::Adler32Mismatch => return Err(err(&"checksum mismatch")),
-                other => return Err(err(&format!("corrupt stream ({other:?})"))),
-            }
+            let n = Decompressor::new()
+                .zlib_decompress(block, &mut out[start..])
+                .map_err(|e| match e {
+                    DecompressionError::InsufficientSpace => longer(),
+                    DecompressionError::BadData => err(&"corrupt or truncated stream"),
+                })?;
+            out.truncate(start + n);
         }
         Algorithm::Zstd => {
+            use zstd_safe::{get_error_name, DCtx, DParameter};
+            // One-shot decoding writes into the output itself, which serves as the window, so
+            // memory is the fixed context plus the declared size; the window limit still refuses
+            // frames that claim more than a block can need (ROOT writes each block's size).
             let start = out.len();
             out.resize(start + ulen, 0);
-            let mut z = ruzstd::decoding::FrameDecoder::new();
-            // ROOT compresses each block with its size known, so zstd never needs a window
-            // larger than the block; refusing bigger ones bounds what a hostile frame allocates.
-            z.set_max_window_size((ulen.next_power_of_two() as u64).max(1 << 20));
-            let n = z
-                .decode_all(block, &mut out[start..])
-                .map_err(|e| match e {
-                    ruzstd::decoding::errors::FrameDecoderError::TargetTooSmall => longer(),
-                    e => err(&e),
-                })?;
+            let mut z = DCtx::create();
+            let window_log = ulen.next_power_of_two().max(1 << 20).trailing_zeros();
+            z.set_parameter(DParameter::WindowLogMax(window_log))
+                .map_err(|c| err(&get_error_name(c)))?;
+            let n =
+                z.decompress(&mut out[start..], block)
+                    .map_err(|c| match get_error_name(c) {
+                        "Destination buffer is too small" => longer(),
+                        name => err(&name),
+                    })?;
             out.truncate(start + n);
         }
         Algorithm::Lzma => {
@@ -223,13 +219,41 @@ impl std::io::Write for LimitedSink<'_> {
 mod tests {
     use super::*;
 
+    fn block(magic: &[u8; 3], c: &[u8], ulen: usize) -> Vec<u8> {
+        let mut out = magic.to_vec();
+        out.extend_from_slice(&(c.len() as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(&(ulen as u32).to_le_bytes()[..3]);
+        out.extend_from_slice(c);
+        out
+    }
+
     fn zlib_block(data: &[u8]) -> Vec<u8> {
         let c = miniz_oxide::deflate::compress_to_vec_zlib(data, 1);
-        let mut out = b"ZL\x08".to_vec();
-        out.extend_from_slice(&(c.len() as u32).to_le_bytes()[..3]);
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes()[..3]);
-        out.extend_from_slice(&c);
-        out
+        block(b"ZL\x08", &c, data.len())
+    }
+
+    fn zstd_block(data: &[u8]) -> Vec<u8> {
+        let mut c = vec![0; zstd_safe::compress_bound(data.len())];
+        let n = zstd_safe::compress(&mut c[..], data, 3).unwrap();
+        block(b"ZS\x01", &c[..n], data.len())
+    }
+
+    #[test]
+    fn zstd_round_trips() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        assert_eq!(decompress(&zstd_block(&data), data.len()).unwrap(), data);
+    }
+
+    #[test]
+    fn stream_longer_than_its_header_is_caught() {
+        let data = vec![3u8; 1000];
+        for src in [zlib_block(&data), zstd_block(&data)] {
+            // The same stream, with a header declaring half of what it expands to.
+            let mut lying = src.clone();
+            lying[6..9].copy_from_slice(&500u32.to_le_bytes()[..3]);
+            let err = decompress(&lying, 500).unwrap_err().to_string();
+            assert!(err.contains("longer than its header says"), "{err}");
+        }
     }
 
     #[test]
