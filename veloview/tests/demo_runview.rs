@@ -6,6 +6,8 @@
 
 mod rundata;
 
+use rundata::req;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,15 +28,10 @@ fn dataset() -> &'static Path {
     DIR.get_or_init(|| {
         let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("runview-demo-20");
         let _ = std::fs::remove_dir_all(&d);
-        let out = Command::new(BIN)
-            .args(["demo-data".as_ref(), d.as_os_str()])
-            .args(["--runs", "20", "--seed", "1"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        rundata::succeed(
+            Command::new(BIN)
+                .args(["demo-data".as_ref(), d.as_os_str()])
+                .args(["--runs", "20", "--seed", "1"]),
         );
         d
     })
@@ -47,15 +44,6 @@ fn data() -> RunData {
 
 fn manifest() -> Value {
     serde_json::from_slice(&std::fs::read(dataset().join("demo-problems.json")).unwrap()).unwrap()
-}
-
-fn req(name: &str, run: u32, sensor: u32, reference: bool) -> PlotRequest {
-    PlotRequest {
-        name: name.into(),
-        run,
-        sensor,
-        reference,
-    }
 }
 
 fn ok(data: &RunData, r: &PlotRequest) -> Value {
@@ -225,16 +213,11 @@ print(json.dumps({
     "entries": float(h.member("fEntries")),
 }))
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(file)
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = rundata::succeed(
+        Command::new("python3")
+            .args(["-c", script])
+            .arg(file)
+            .arg(path),
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -261,17 +244,12 @@ fn veloview_plot_gives_what_uproot_reads() {
             "Velo/VeloClusterMonitor/Cluster size",
         ),
     ] {
-        let out = Command::new(BIN)
-            .args(["plot", &run.to_string(), template, sensor, "--data-dir"])
-            .arg(d)
-            .arg("--run-list")
-            .arg(d.join("RunList.txt"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = rundata::succeed(
+            Command::new(BIN)
+                .args(["plot", &run.to_string(), template, sensor, "--data-dir"])
+                .arg(d)
+                .arg("--run-list")
+                .arg(d.join("RunList.txt")),
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         let u = uproot_read(&file, path);

@@ -4,21 +4,12 @@
 mod common;
 mod rundata;
 
-use rundata::{check_against_expected, expected, Fixture, VELO_DQM};
+use rundata::{check_against_expected, expected, req, Fixture, VELO_DQM};
 use serde_json::Value;
 use veloview::runview::{get_run_plot, get_run_plot_json, plot, PlotRequest};
 
 const RUN: u32 = 123987;
 const REF: u32 = 123950;
-
-fn req(name: &str, run: u32, sensor: u32, reference: bool) -> PlotRequest {
-    PlotRequest {
-        name: name.into(),
-        run,
-        sensor,
-        reference,
-    }
-}
 
 /// Both output paths, which must agree; returns the result.
 fn plot(f: &Fixture, r: &PlotRequest) -> Value {

@@ -4,8 +4,29 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use veloview::runview::{paths, RunData};
+use veloview::runview::{paths, PlotRequest, RunData};
+
+pub fn req(name: &str, run: u32, sensor: u32, reference: bool) -> PlotRequest {
+    PlotRequest {
+        name: name.into(),
+        run,
+        sensor,
+        reference,
+    }
+}
+
+/// Run a command that must succeed; its stderr is the failure message.
+pub fn succeed(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 pub fn corpus_file(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
