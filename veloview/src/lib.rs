@@ -1,6 +1,7 @@
 //! veloview: ROOT file access, the VELO run model and plot formatting for the VELO monitor.
 
 pub mod demo;
+pub mod dq;
 pub mod dump;
 pub mod hist;
 pub mod rio;

@@ -2,6 +2,8 @@
 //! dataset.
 
 // Subcommands live in src/cli/, one module each, so this file stays a dispatcher.
+#[path = "../cli/dq.rs"]
+mod dq;
 #[path = "../cli/plot.rs"]
 mod plot;
 
@@ -22,12 +24,13 @@ fn main() -> ExitCode {
         Some("ls") if args.len() == 2 => ls(&args[1]),
         Some("dump") if args.len() >= 2 => dump(&args[1], &args[2..]),
         Some("plot") => plot::run(&args[1..]),
+        Some("dq") => dq::run(&args[1..]),
         Some("demo-data") => veloview::demo::run_command(&args[1..]),
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}{}", plot::USAGE);
+            println!("{USAGE}{}\n{}", plot::USAGE, dq::USAGE);
             Ok(())
         }
-        _ => Err(format!("{USAGE}{}", plot::USAGE)),
+        _ => Err(format!("{USAGE}{}\n{}", plot::USAGE, dq::USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

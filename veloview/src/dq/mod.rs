@@ -1,0 +1,15 @@
+//! Data quality: checks that judge one histogram (optionally against the reference run's), the
+//! combiner tree that turns leaf outcomes into a verdict per subsystem and per run, and the
+//! configuration that says which histogram gets which check (`config/dq.toml`).
+//!
+//! The semantics are the original veloview's (`veloview/core`, `veloview/analysis`) and ROOT's;
+//! docs/DATA_QUALITY.md gives each check's formula and the tree rules.
+
+pub mod checks;
+mod level;
+mod outcome;
+
+pub use level::{Level, Score};
+pub use outcome::{BadChannel, Outcome};
+mod result;
+pub use result::{NodeResult, RunEvaluation};
