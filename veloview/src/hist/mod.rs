@@ -9,6 +9,7 @@ mod write;
 
 pub use axis::Axis;
 pub use read::{decode, is_supported, CLASSES};
+pub(crate) use stats::ln_gamma;
 pub use stats::Stats;
 pub use write::{encode, is_writable};
 

@@ -165,7 +165,7 @@ fn gamma_p(a: f64, x: f64) -> f64 {
 }
 
 /// Lanczos approximation (g = 7, n = 9), accurate to about 1e-15.
-fn ln_gamma(x: f64) -> f64 {
+pub(crate) fn ln_gamma(x: f64) -> f64 {
     const G: f64 = 7.0;
     const C: [f64; 9] = [
         0.999_999_999_999_809_9,
