@@ -25,11 +25,19 @@ pub fn options(check: &str, args: &Value) -> Result<String, String> {
     }
 }
 
-/// A JSON object deserialised strictly: unknown keys are refused, naming the accepted ones.
-pub fn object<T: DeserializeOwned>(check: &str, args: &Value, accepted: &str) -> Result<T, String> {
-    if !args.is_object() {
+/// A JSON object deserialised strictly: a key outside `keys` is refused, naming the accepted
+/// ones (checked here rather than by serde, whose `deny_unknown_fields` cannot be combined with
+/// the flattened ranges the checks share).
+pub fn object<T: DeserializeOwned>(check: &str, args: &Value, keys: &[&str]) -> Result<T, String> {
+    let accepted = keys.join(", ");
+    let Some(map) = args.as_object() else {
         return Err(format!(
             "{check} takes a JSON object of arguments ({accepted}), not {args}"
+        ));
+    };
+    if let Some(k) = map.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(format!(
+            "{check}: unknown key {k:?}; accepted keys: {accepted}"
         ));
     }
     serde_json::from_value(args.clone())

@@ -8,35 +8,73 @@ use super::args;
 use super::guards::contents;
 use crate::dq::{BadChannel, Level, Outcome};
 use crate::hist::Histogram;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// At most this many bad bins are listed (the count is always complete).
 const MAX_LISTED: usize = 10_000;
 
 /// How many bad bins make a WARNING or an ERROR, by count and by the longest run of adjacent
-/// bad bins. A limit of null is not applied.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Limits {
-    warning_count: Option<u64>,
-    error_count: Option<u64>,
-    warning_adjacent: Option<u64>,
-    error_adjacent: Option<u64>,
+/// bad bins. A limit given as null is not applied; one not given takes the check's default.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Limits {
+    #[serde(default, deserialize_with = "given", serialize_with = "inner")]
+    warning_count: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "given", serialize_with = "inner")]
+    error_count: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "given", serialize_with = "inner")]
+    warning_adjacent: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "given", serialize_with = "inner")]
+    error_adjacent: Option<Option<u64>>,
+}
+
+/// A key that is present (even as null) is `Some`; a missing one stays `None` (serde's default).
+fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
+}
+
+fn inner<S: Serializer>(v: &Option<Option<u64>>, s: S) -> Result<S::Ok, S::Error> {
+    v.flatten().serialize(s)
+}
+
+const LIMIT_KEYS: [&str; 4] = [
+    "warning_count",
+    "error_count",
+    "warning_adjacent",
+    "error_adjacent",
+];
+
+/// The accepted keys of a channel check: its own and the limits.
+fn keys(own: &[&'static str]) -> Vec<&'static str> {
+    own.iter().copied().chain(LIMIT_KEYS).collect()
 }
 
 impl Limits {
-    fn validate(self, check: &str) -> Result<(), String> {
-        let all = [
-            ("warning_count", self.warning_count),
-            ("error_count", self.error_count),
-            ("warning_adjacent", self.warning_adjacent),
-            ("error_adjacent", self.error_adjacent),
+    /// Fill the limits not given with `defaults` (in the order of LIMIT_KEYS), and refuse 0.
+    fn resolve(&mut self, check: &str, defaults: [Option<u64>; 4]) -> Result<(), String> {
+        let fields = [
+            &mut self.warning_count,
+            &mut self.error_count,
+            &mut self.warning_adjacent,
+            &mut self.error_adjacent,
         ];
-        if let Some((k, _)) = all.iter().find(|(_, v)| *v == Some(0)) {
-            return Err(format!(
-                "{check}: {k} must be at least 1 (or null for no limit)"
-            ));
+        for ((field, default), key) in fields.into_iter().zip(defaults).zip(LIMIT_KEYS) {
+            let v = *field.get_or_insert(default);
+            if v == Some(0) {
+                return Err(format!(
+                    "{check}: {key} must be at least 1 (or null for no limit)"
+                ));
+            }
         }
         Ok(())
+    }
+
+    fn get(self) -> [Option<u64>; 4] {
+        [
+            self.warning_count.flatten(),
+            self.error_count.flatten(),
+            self.warning_adjacent.flatten(),
+            self.error_adjacent.flatten(),
+        ]
     }
 
     /// How far along each limit is: count/limit and run/limit, the larger.
@@ -49,8 +87,9 @@ impl Limits {
     /// below 50, WARNING below 80): OK in (80, 100], WARNING in (50, 80], ERROR in [0, 50],
     /// falling as the bad bins approach and pass the limits.
     fn judge(self, n: usize, run: usize) -> (f64, Level) {
-        let re = Self::ratio(self.error_count, self.error_adjacent, n, run);
-        let rw = Self::ratio(self.warning_count, self.warning_adjacent, n, run);
+        let [warning_count, error_count, warning_adjacent, error_adjacent] = self.get();
+        let re = Self::ratio(error_count, error_adjacent, n, run);
+        let rw = Self::ratio(warning_count, warning_adjacent, n, run);
         if re >= 1.0 {
             ((50.0 - 25.0 * (re - 1.0)).max(0.0), Level::Error)
         } else if rw >= 1.0 {
@@ -66,11 +105,10 @@ impl Limits {
         let mut out = Outcome::new(score, Some(level))
             .with("count", n)
             .with("longest_run", run)
-            .with("bins", total)
-            .with("warning_count", self.warning_count)
-            .with("error_count", self.error_count)
-            .with("warning_adjacent", self.warning_adjacent)
-            .with("error_adjacent", self.error_adjacent);
+            .with("bins", total);
+        for (key, v) in LIMIT_KEYS.into_iter().zip(self.get()) {
+            out = out.with(key, v);
+        }
         if n > MAX_LISTED {
             out = out.with("listed", MAX_LISTED);
         }
@@ -117,50 +155,28 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-fn some(v: u64) -> Option<u64> {
-    Some(v)
-}
-
 // Defaults, from what the histograms mean. A VELO sensor has 2048 channels; a few dead or noisy
 // strips (well under 1 %) are normal, a dead analogue link is 32 adjacent channels and a dead
-// Beetle chip 128, so: WARNING from 20 bad channels (~1 %) or a dead link's worth of adjacent
+// Beetle chip 128, so: WARNING from 20 dead channels (~1 %) or a dead link's worth of adjacent
 // ones, ERROR from 100 (~5 %) or 64 adjacent (half a chip).
-fn dead_warning_count() -> Option<u64> {
-    some(20)
-}
-fn dead_error_count() -> Option<u64> {
-    some(100)
-}
-fn dead_warning_adjacent() -> Option<u64> {
-    some(32)
-}
-fn dead_error_adjacent() -> Option<u64> {
-    some(64)
-}
-
+const DEAD_LIMITS: [Option<u64>; 4] = [Some(20), Some(100), Some(32), Some(64)];
 /// `dead_channels`: bins whose content is below `below` (absolute) or below
 /// `below_fraction_of_median` × the median content (0.25 when neither is given). A dead
 /// channel's noise is ≈ 0 against ~2 ADC counts and its occupancy 0, so a quarter of the median
 /// separates them from live channels without tripping on statistical fluctuations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DeadChannels {
     #[serde(default)]
     pub below: Option<f64>,
     #[serde(default)]
     pub below_fraction_of_median: Option<f64>,
-    #[serde(default = "dead_warning_count")]
-    pub warning_count: Option<u64>,
-    #[serde(default = "dead_error_count")]
-    pub error_count: Option<u64>,
-    #[serde(default = "dead_warning_adjacent")]
-    pub warning_adjacent: Option<u64>,
-    #[serde(default = "dead_error_adjacent")]
-    pub error_adjacent: Option<u64>,
+    #[serde(flatten)]
+    pub limits: Limits,
 }
 
-pub const DEAD_KEYS: &str = "below, below_fraction_of_median, warning_count, error_count, \
-                             warning_adjacent, error_adjacent";
+pub fn dead_keys() -> Vec<&'static str> {
+    keys(&["below", "below_fraction_of_median"])
+}
 
 impl DeadChannels {
     /// Fill in the default threshold so that the stored arguments say what was applied.
@@ -172,17 +188,8 @@ impl DeadChannels {
         if let Some(f) = self.below_fraction_of_median {
             args::non_negative("dead_channels", "below_fraction_of_median", f)?;
         }
-        self.limits().validate("dead_channels")?;
+        self.limits.resolve("dead_channels", DEAD_LIMITS)?;
         Ok(self)
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            warning_count: self.warning_count,
-            error_count: self.error_count,
-            warning_adjacent: self.warning_adjacent,
-            error_adjacent: self.error_adjacent,
-        }
     }
 
     pub fn evaluate(&self, data: &Histogram) -> Outcome {
@@ -193,19 +200,15 @@ impl DeadChannels {
             .flatten()
             .fold(f64::NEG_INFINITY, f64::max);
         let (bad, run) = collect(data, &values, "dead", |_, c| c < threshold);
-        self.limits()
+        self.limits
             .outcome(bad, values.len(), run)
             .with("threshold", threshold)
             .with("median", med)
     }
 }
 
-fn noisy_warning_count() -> Option<u64> {
-    some(10)
-}
-fn noisy_error_count() -> Option<u64> {
-    some(50)
-}
+/// Noisy strips: WARNING from 10, ERROR from 50 (no adjacency limit).
+const NOISY_LIMITS: [Option<u64>; 4] = [Some(10), Some(50), None, None];
 fn three() -> usize {
     3
 }
@@ -216,30 +219,25 @@ fn one() -> f64 {
 /// `noisy_channels`: bins whose content exceeds the mean of their ±`neighbours` bins (the bin
 /// itself excluded, fewer at the edges) by more than `tolerance` × that mean. The default, 1.0
 /// (twice the neighbours), flags a noisy strip's noise or occupancy while the ~10 % channel to
-/// channel spread of noise stays far below it. Bins whose neighbours average ≤ 0 cannot be
-/// judged relatively and are skipped.
+/// channel spread of noise stays far below it. Dead neighbours (below a quarter of the median)
+/// are left out of the mean; bins whose live neighbours average ≤ 0 cannot be judged relatively
+/// and are skipped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NoisyChannels {
     #[serde(default = "three")]
     pub neighbours: usize,
     #[serde(default = "one")]
     pub tolerance: f64,
-    #[serde(default = "noisy_warning_count")]
-    pub warning_count: Option<u64>,
-    #[serde(default = "noisy_error_count")]
-    pub error_count: Option<u64>,
-    #[serde(default)]
-    pub warning_adjacent: Option<u64>,
-    #[serde(default)]
-    pub error_adjacent: Option<u64>,
+    #[serde(flatten)]
+    pub limits: Limits,
 }
 
-pub const NOISY_KEYS: &str =
-    "neighbours, tolerance, warning_count, error_count, warning_adjacent, error_adjacent";
+pub fn noisy_keys() -> Vec<&'static str> {
+    keys(&["neighbours", "tolerance"])
+}
 
 impl NoisyChannels {
-    pub fn validate(self) -> Result<Self, String> {
+    pub fn validate(mut self) -> Result<Self, String> {
         if self.neighbours == 0 || self.neighbours > 1024 {
             return Err(format!(
                 "noisy_channels: neighbours must be 1 to 1024, not {}",
@@ -247,93 +245,68 @@ impl NoisyChannels {
             ));
         }
         args::non_negative("noisy_channels", "tolerance", self.tolerance)?;
-        self.limits().validate("noisy_channels")?;
+        self.limits.resolve("noisy_channels", NOISY_LIMITS)?;
         Ok(self)
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            warning_count: self.warning_count,
-            error_count: self.error_count,
-            warning_adjacent: self.warning_adjacent,
-            error_adjacent: self.error_adjacent,
-        }
     }
 
     pub fn evaluate(&self, data: &Histogram) -> Outcome {
         let values = contents(data);
         let n = values.len();
-        // Prefix sums make each neighbourhood O(1).
-        let mut prefix = vec![0.0; n + 1];
-        for (i, v) in values.iter().enumerate() {
-            prefix[i + 1] = prefix[i] + v;
+        // Dead neighbours (below a quarter of the median, the dead_channels default) are left
+        // out of the mean, so that the live edge of a dead chip does not look noisy.
+        let dead_below = 0.25 * median(&values);
+        let live = |v: f64| v >= dead_below;
+        // Prefix sums of live contents and counts make each neighbourhood O(1).
+        let (mut sums, mut counts) = (vec![0.0; n + 1], vec![0usize; n + 1]);
+        for (i, &v) in values.iter().enumerate() {
+            sums[i + 1] = sums[i] + if live(v) { v } else { 0.0 };
+            counts[i + 1] = counts[i] + usize::from(live(v));
         }
         let k = self.neighbours;
         let neighbour_mean = |i: usize| {
             let (lo, hi) = (i.saturating_sub(k), (i + k).min(n - 1));
-            let count = hi - lo;
-            if count == 0 {
-                return None;
-            }
-            Some((prefix[hi + 1] - prefix[lo] - values[i]) / count as f64)
+            let own = live(values[i]);
+            let count = counts[hi + 1] - counts[lo] - usize::from(own);
+            let sum = sums[hi + 1] - sums[lo] - if own { values[i] } else { 0.0 };
+            (count > 0).then(|| sum / count as f64)
         };
         let (bad, run) = collect(data, &values, "noisy", |i, c| match neighbour_mean(i) {
             Some(m) if m > 0.0 => c > (1.0 + self.tolerance) * m,
             _ => false,
         });
-        self.limits()
+        self.limits
             .outcome(bad, n, run)
             .with("neighbours", k)
             .with("tolerance", self.tolerance)
     }
 }
 
-fn in_range_error_count() -> Option<u64> {
-    some(10)
-}
+/// Out-of-range bins: WARNING from 1, ERROR from 10.
+const IN_RANGE_LIMITS: [Option<u64>; 4] = [Some(1), Some(10), None, None];
 
 /// `contents_in_range`: bins whose content is outside [min, max].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ContentsInRange {
     #[serde(default)]
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
-    #[serde(default = "one_count")]
-    pub warning_count: Option<u64>,
-    #[serde(default = "in_range_error_count")]
-    pub error_count: Option<u64>,
-    #[serde(default)]
-    pub warning_adjacent: Option<u64>,
-    #[serde(default)]
-    pub error_adjacent: Option<u64>,
+    #[serde(flatten)]
+    pub limits: Limits,
 }
 
-fn one_count() -> Option<u64> {
-    some(1)
+pub fn in_range_keys() -> Vec<&'static str> {
+    keys(&["min", "max"])
 }
-
-pub const IN_RANGE_KEYS: &str =
-    "min, max, warning_count, error_count, warning_adjacent, error_adjacent";
 
 impl ContentsInRange {
-    pub fn validate(self) -> Result<Self, String> {
+    pub fn validate(mut self) -> Result<Self, String> {
         if self.min.is_none() && self.max.is_none() {
             return Err("contents_in_range: give min and/or max".into());
         }
         args::range("contents_in_range", self.min, self.max)?;
-        self.limits().validate("contents_in_range")?;
+        self.limits.resolve("contents_in_range", IN_RANGE_LIMITS)?;
         Ok(self)
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            warning_count: self.warning_count,
-            error_count: self.error_count,
-            warning_adjacent: self.warning_adjacent,
-            error_adjacent: self.error_adjacent,
-        }
     }
 
     pub fn evaluate(&self, data: &Histogram) -> Outcome {
@@ -343,7 +316,7 @@ impl ContentsInRange {
             self.max.unwrap_or(f64::INFINITY),
         );
         let (bad, run) = collect(data, &values, "out of range", |_, c| c < lo || c > hi);
-        self.limits()
+        self.limits
             .outcome(bad, values.len(), run)
             .with("min", self.min)
             .with("max", self.max)
@@ -362,12 +335,9 @@ mod tests {
 
     #[test]
     fn levels_and_scores_agree() {
-        let l = Limits {
-            warning_count: Some(10),
-            error_count: Some(20),
-            warning_adjacent: None,
-            error_adjacent: Some(64),
-        };
+        let mut l = Limits::default();
+        l.resolve("t", [Some(10), Some(20), None, Some(64)])
+            .unwrap();
         let (s, lv) = l.judge(0, 0);
         assert_eq!((s, lv), (100.0, Level::Ok));
         let (s, lv) = l.judge(5, 1);

@@ -1,6 +1,6 @@
 //! The probability functions ROOT's tests end in: TMath::KolmogorovProb and TMath::Prob.
 
-use crate::hist::ln_gamma;
+use crate::hist::gamma_pq;
 
 /// `TMath::KolmogorovProb(z)`: the probability that Kolmogorov's statistic exceeds `z` under
 /// the null hypothesis, P(z) = 2 Σ (-1)^(j-1) exp(-2 j² z²). ROOT's piecewise evaluation
@@ -61,52 +61,9 @@ pub fn chi2_prob(chi2: f64, ndf: i64) -> f64 {
     gamma_q(0.5 * ndf as f64, 0.5 * chi2)
 }
 
-/// Regularised upper incomplete gamma Q(a, x) = 1 − P(a, x), computed directly in the tail (by
-/// continued fraction) so that small p-values keep their relative precision.
-pub fn gamma_q(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    let ln_pre = a * x.ln() - x - ln_gamma(a);
-    if x < a + 1.0 {
-        // Series for P.
-        let (mut sum, mut term, mut ap) = (1.0 / a, 1.0 / a, a);
-        for _ in 0..100_000 {
-            ap += 1.0;
-            term *= x / ap;
-            sum += term;
-            if term.abs() < sum.abs() * 1e-17 {
-                break;
-            }
-        }
-        (1.0 - sum * ln_pre.exp()).clamp(0.0, 1.0)
-    } else {
-        // Lentz's method for the continued fraction of Q.
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut f = d;
-        for i in 1..100_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let delta = d * c;
-            f *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (ln_pre.exp() * f).clamp(0.0, 1.0)
-    }
+/// Regularised upper incomplete gamma Q(a, x), clamped to [0, 1].
+fn gamma_q(a: f64, x: f64) -> f64 {
+    gamma_pq(a, x).1.clamp(0.0, 1.0)
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ pub const NAMES: [&str; 16] = [
 fn object<T: DeserializeOwned>(
     name: &str,
     args: &Value,
-    keys: &str,
+    keys: &[&str],
     validate: impl FnOnce(T) -> Result<T, String>,
 ) -> Result<T, String> {
     validate(args::object(name, args, keys)?)
@@ -155,19 +155,19 @@ impl Check {
             "dead_channels" => Kind::DeadChannels(object(
                 name,
                 args,
-                channels::DEAD_KEYS,
+                &channels::dead_keys(),
                 channels::DeadChannels::validate,
             )?),
             "noisy_channels" => Kind::NoisyChannels(object(
                 name,
                 args,
-                channels::NOISY_KEYS,
+                &channels::noisy_keys(),
                 channels::NoisyChannels::validate,
             )?),
             "contents_in_range" => Kind::ContentsInRange(object(
                 name,
                 args,
-                channels::IN_RANGE_KEYS,
+                &channels::in_range_keys(),
                 channels::ContentsInRange::validate,
             )?),
             _ => {

@@ -42,28 +42,20 @@ impl Mode {
     }
 }
 
-/// The allowed range of one measured value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Band {
-    min: Option<f64>,
-    max: Option<f64>,
-    tolerance: f64,
+/// The allowed range of one measured value, and the tolerance of the ramp outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    pub tolerance: f64,
 }
 
 impl Band {
-    fn check(
-        check: &str,
-        min: Option<f64>,
-        max: Option<f64>,
-        tolerance: f64,
-    ) -> Result<Band, String> {
-        args::range(check, min, max)?;
-        args::non_negative(check, "tolerance", tolerance)?;
-        Ok(Band {
-            min,
-            max,
-            tolerance,
-        })
+    fn validate(&self, check: &str) -> Result<(), String> {
+        args::range(check, self.min, self.max)?;
+        args::non_negative(check, "tolerance", self.tolerance)
     }
 
     fn score(self, value: f64) -> f64 {
@@ -88,7 +80,6 @@ fn reference(r: Option<&Histogram>) -> Result<&Histogram, String> {
 /// `mean_rms`: the mean and/or RMS (ROOT's GetMean/GetRMS on `axis`) in ranges; the score is
 /// the lower of the two.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MeanRms {
     #[serde(default)]
     pub mode: Mode,
@@ -112,8 +103,16 @@ fn one() -> usize {
     1
 }
 
-pub const MEAN_RMS_KEYS: &str =
-    "mode, axis, min_mean, max_mean, min_rms, max_rms, tolerance, rms_tolerance";
+pub const MEAN_RMS_KEYS: &[&str] = &[
+    "mode",
+    "axis",
+    "min_mean",
+    "max_mean",
+    "min_rms",
+    "max_rms",
+    "tolerance",
+    "rms_tolerance",
+];
 
 impl MeanRms {
     pub fn validate(&self) -> Result<(), String> {
@@ -124,13 +123,18 @@ impl MeanRms {
     }
 
     fn bands(&self) -> Result<(Band, Band), String> {
-        let mean = Band::check("mean_rms", self.min_mean, self.max_mean, self.tolerance)?;
-        let rms = Band::check(
-            "mean_rms",
-            self.min_rms,
-            self.max_rms,
-            self.rms_tolerance.unwrap_or(self.tolerance),
-        )?;
+        let mean = Band {
+            min: self.min_mean,
+            max: self.max_mean,
+            tolerance: self.tolerance,
+        };
+        let rms = Band {
+            min: self.min_rms,
+            max: self.max_rms,
+            tolerance: self.rms_tolerance.unwrap_or(self.tolerance),
+        };
+        mean.validate("mean_rms")?;
+        rms.validate("mean_rms")?;
         Ok((mean, rms))
     }
 
@@ -170,27 +174,23 @@ pub enum SensorType {
 /// `mean_rphi`: the mean of the bin contents over the R sensors' bins (centre in (0, 42)) or the
 /// Φ sensors' (centre in (63, 106)), as the original's MeanThresholdRPhi.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MeanRPhi {
     pub sensors: SensorType,
     #[serde(default)]
     pub mode: Mode,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub tolerance: f64,
+    #[serde(flatten)]
+    pub band: Band,
 }
 
-pub const MEAN_RPHI_KEYS: &str = "sensors (\"R\" or \"Phi\"), mode, min, max, tolerance";
+pub const MEAN_RPHI_KEYS: &[&str] = &["sensors", "mode", "min", "max", "tolerance"];
 
 impl MeanRPhi {
     pub fn validate(&self) -> Result<(), String> {
-        Band::check("mean_rphi", self.min, self.max, self.tolerance).map(|_| ())
+        self.band.validate("mean_rphi")
     }
 
     pub fn evaluate(&self, data: &Histogram, r: Option<&Histogram>) -> Result<Outcome, String> {
-        let band = Band::check("mean_rphi", self.min, self.max, self.tolerance)?;
+        let band = self.band;
         let (lo, hi) = match self.sensors {
             SensorType::R => (0.0, 42.0),
             SensorType::Phi => (63.0, 106.0),
@@ -232,27 +232,23 @@ pub enum Side {
 /// `mean_ac`: the mean of the positive bin contents (A side) and of the negative ones (C side),
 /// |content| ≤ 1e-7 ignored, each against the range; the score is the lower.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MeanAc {
     #[serde(default)]
     pub side: Side,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub tolerance: f64,
+    #[serde(flatten)]
+    pub band: Band,
 }
 
-pub const MEAN_AC_KEYS: &str = "side (\"A\", \"C\" or \"AC\"), min, max, tolerance";
+pub const MEAN_AC_KEYS: &[&str] = &["side", "min", "max", "tolerance"];
 
 impl MeanAc {
     pub fn validate(&self) -> Result<(), String> {
-        Band::check("mean_ac", self.min, self.max, self.tolerance).map(|_| ())
+        self.band.validate("mean_ac")
     }
 
     pub fn evaluate(&self, data: &Histogram) -> Result<Outcome, String> {
         const DELTA: f64 = 1e-7;
-        let band = Band::check("mean_ac", self.min, self.max, self.tolerance)?;
+        let band = self.band;
         let values = contents(data);
         let mean_of = |keep: &dyn Fn(f64) -> bool| {
             let picked: Vec<f64> = values.iter().copied().filter(|&v| keep(v)).collect();
@@ -280,9 +276,9 @@ impl MeanAc {
         Ok(Outcome::new(score, None)
             .with("mean_a", mean_a)
             .with("mean_c", mean_c)
-            .with("min", self.min)
-            .with("max", self.max)
-            .with("tolerance", self.tolerance))
+            .with("min", band.min)
+            .with("max", band.max)
+            .with("tolerance", band.tolerance))
     }
 }
 
@@ -319,30 +315,25 @@ impl Op {
 /// `count`: how many in-range bins satisfy `content OP value` (data, or data − reference per
 /// bin), against the range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Count {
     pub op: Op,
     pub value: f64,
     #[serde(default)]
     pub mode: Mode,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub tolerance: f64,
+    #[serde(flatten)]
+    pub band: Band,
 }
 
-pub const COUNT_KEYS: &str =
-    "op (\"<\", \"<=\", \">\", \">=\", \"==\", \"!=\"), value, mode, min, max, tolerance";
+pub const COUNT_KEYS: &[&str] = &["op", "value", "mode", "min", "max", "tolerance"];
 
 impl Count {
     pub fn validate(&self) -> Result<(), String> {
         args::finite("count", "value", Some(self.value))?;
-        Band::check("count", self.min, self.max, self.tolerance).map(|_| ())
+        self.band.validate("count")
     }
 
     pub fn evaluate(&self, data: &Histogram, r: Option<&Histogram>) -> Result<Outcome, String> {
-        let band = Band::check("count", self.min, self.max, self.tolerance)?;
+        let band = self.band;
         let r = if self.mode.uses_reference() {
             Some(reference(r)?)
         } else {
@@ -362,7 +353,6 @@ impl Count {
 /// `fraction`: the fraction of the content in bins below `below` and above `above` (the bins
 /// holding those values count as outside), against the range of fractions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Fraction {
     #[serde(default)]
     pub below: Option<f64>,
@@ -370,14 +360,11 @@ pub struct Fraction {
     pub above: Option<f64>,
     #[serde(default)]
     pub mode: Mode,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub tolerance: f64,
+    #[serde(flatten)]
+    pub band: Band,
 }
 
-pub const FRACTION_KEYS: &str = "below, above, mode, min, max, tolerance";
+pub const FRACTION_KEYS: &[&str] = &["below", "above", "mode", "min", "max", "tolerance"];
 
 impl Fraction {
     pub fn validate(&self) -> Result<(), String> {
@@ -388,7 +375,7 @@ impl Fraction {
         }
         args::finite("fraction", "below", self.below)?;
         args::finite("fraction", "above", self.above)?;
-        Band::check("fraction", self.min, self.max, self.tolerance).map(|_| ())
+        self.band.validate("fraction")
     }
 
     /// Fraction of `h`'s in-range content outside the band.
@@ -413,7 +400,7 @@ impl Fraction {
     }
 
     pub fn evaluate(&self, data: &Histogram, r: Option<&Histogram>) -> Result<Outcome, String> {
-        let band = Band::check("fraction", self.min, self.max, self.tolerance)?;
+        let band = self.band;
         let mut f = self.outside(data)?;
         if self.mode.uses_reference() {
             f -= self.outside(reference(r)?)?;
@@ -424,26 +411,22 @@ impl Fraction {
 
 /// `integral`: the sum of the in-range contents (data, or data − reference), against the range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Integral {
     #[serde(default)]
     pub mode: Mode,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub tolerance: f64,
+    #[serde(flatten)]
+    pub band: Band,
 }
 
-pub const INTEGRAL_KEYS: &str = "mode, min, max, tolerance";
+pub const INTEGRAL_KEYS: &[&str] = &["mode", "min", "max", "tolerance"];
 
 impl Integral {
     pub fn validate(&self) -> Result<(), String> {
-        Band::check("integral", self.min, self.max, self.tolerance).map(|_| ())
+        self.band.validate("integral")
     }
 
     pub fn evaluate(&self, data: &Histogram, r: Option<&Histogram>) -> Result<Outcome, String> {
-        let band = Band::check("integral", self.min, self.max, self.tolerance)?;
+        let band = self.band;
         let mut v = integral(data);
         if self.mode.uses_reference() {
             v -= integral(reference(r)?);
@@ -455,24 +438,20 @@ impl Integral {
 /// `difference_rms`: the root mean square of the per-bin differences data − reference over the
 /// in-range bins, against the range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DifferenceRms {
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    pub tolerance: f64,
+    #[serde(flatten)]
+    pub band: Band,
 }
 
-pub const DIFFERENCE_RMS_KEYS: &str = "min, max, tolerance";
+pub const DIFFERENCE_RMS_KEYS: &[&str] = &["min", "max", "tolerance"];
 
 impl DifferenceRms {
     pub fn validate(&self) -> Result<(), String> {
-        Band::check("difference_rms", self.min, self.max, self.tolerance).map(|_| ())
+        self.band.validate("difference_rms")
     }
 
     pub fn evaluate(&self, data: &Histogram, r: Option<&Histogram>) -> Result<Outcome, String> {
-        let band = Band::check("difference_rms", self.min, self.max, self.tolerance)?;
+        let band = self.band;
         let r = reference(r)?;
         let bins = in_range_bins(data);
         let n = bins.len().max(1) as f64;
