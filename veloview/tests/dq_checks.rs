@@ -260,6 +260,59 @@ fn chi2_is_roots_for_unweighted_and_weighted_histograms() {
 }
 
 #[test]
+fn chi2_uw_and_2d_and_kolmogorov_ranges_are_roots() {
+    // UW with equal totals S (ref [10,20,30] unweighted, data [20,20,20] with errors √c):
+    // ROOT's var1 = S·c2 − S·e2² = 0, so √var2 = 2S√(c1·c2), the bin probability is √(c1·c2)/S,
+    // both expectations are g = √(c1·c2), and each bin adds (c1 − g)²/g + (c2 − g)²/c2.
+    let reference = counts(&[10, 20, 30], 1.0);
+    let data = counts(&[20, 20, 20], 1.0);
+    let want: f64 = [(10.0f64, 20.0f64), (20.0, 20.0), (30.0, 20.0)]
+        .iter()
+        .map(|&(c1, c2)| {
+            let g = (c1 * c2).sqrt();
+            (c1 - g).powi(2) / g + (c2 - g).powi(2) / c2
+        })
+        .sum();
+    let o = check("chi2", json!("UW")).evaluate(&data, Some(&reference));
+    assert_eq!(o.details["comparison"], "UW");
+    assert!((detail(&o, "chi2") - want).abs() < 1e-12, "{o:?} vs {want}");
+    assert!((detail(&o, "p") - (-want / 2.0).exp()).abs() < 1e-12);
+    // 2D: a histogram against itself has χ² 0 and p 1; ndf counts the non-empty cells − 1.
+    let mut h2 = Histogram::new_2d(
+        "TH2D",
+        "h",
+        "",
+        Axis::uniform(3, 0.0, 3.0),
+        Axis::uniform(2, 0.0, 2.0),
+    );
+    for (x, y, n) in [(0.5, 0.5, 5), (1.5, 0.5, 7), (2.5, 1.5, 9)] {
+        for _ in 0..n {
+            h2.fill_2d(x, y, 1.0);
+        }
+    }
+    let o = check("chi2", json!("")).evaluate(&h2, Some(&h2));
+    assert_eq!(
+        (detail(&o, "chi2"), detail(&o, "ndf"), detail(&o, "p")),
+        (0.0, 2.0, 1.0)
+    );
+    // Kolmogorov's U option brings the underflow into the cumulative sums.
+    let mut with_under = counts(&[5, 5, 5, 5], 1.0);
+    for _ in 0..20 {
+        with_under.fill(-1.0, 1.0);
+    }
+    let flat4 = counts(&[5, 5, 5, 5], 1.0);
+    let plain = check("kolmogorov", json!("")).evaluate(&with_under, Some(&flat4));
+    assert_eq!(detail(&plain, "distance"), 0.0);
+    let under = check("kolmogorov", json!("U")).evaluate(&with_under, Some(&flat4));
+    // Data cumulative starts at 20/40 = 0.5 in the underflow, the reference's at 0.
+    assert!(
+        (detail(&under, "distance") - 0.5).abs() < 1e-12,
+        "{under:?}"
+    );
+    assert!(detail(&under, "p") < detail(&plain, "p"));
+}
+
+#[test]
 fn chi2_options_are_checked() {
     for bad in ["UU WW", "XYZ", "CHI3"] {
         assert!(Check::parse("chi2", &json!(bad)).is_err(), "{bad}");
