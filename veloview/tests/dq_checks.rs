@@ -335,15 +335,35 @@ fn chi2_options_are_checked() {
 
 // ---- robustness and properties ----
 
+/// Histograms no detector should write: NaN, ±inf, negative, huge and tiny contents, 1 or 2
+/// bins, empty; variable, degenerate and huge axes; 2D histograms; profiles with odd entries;
+/// Sumw2 that disagrees with the contents.
 fn hostile(rng: &mut Rng, i: usize) -> Histogram {
     let nbins = match i % 5 {
         0 => 1,
         1 => 2,
         _ => 1 + (rng.next_u64() % 200) as usize,
     };
-    let mut h = Histogram::new_1d("TH1D", "h", "", Axis::uniform(nbins, -5.0, 5.0));
+    let x = match i % 4 {
+        0 => {
+            let mut e = vec![-3.0];
+            for _ in 0..nbins {
+                e.push(e.last().unwrap() + 1e-6 + rng.uniform() * 2.0);
+            }
+            Axis::variable(e)
+        }
+        1 => Axis::uniform(nbins, 1.0, 1.0),
+        2 => Axis::uniform(nbins, -1e300, 1e300),
+        _ => Axis::uniform(nbins, -5.0, 5.0),
+    };
+    let mut h = match i % 6 {
+        0 => Histogram::new_2d("TH2D", "h", "", x, Axis::uniform(1 + i % 3, 0.0, 1.0)),
+        1 => Histogram::new_profile("p", "", x),
+        _ => Histogram::new_1d("TH1D", "h", "", x),
+    };
     let kind = i % 9;
-    for b in 0..h.array.len() {
+    let cells = h.array.len();
+    for b in 0..cells {
         let u = rng.uniform();
         h.array[b] = match kind {
             0 => 0.0,
@@ -356,10 +376,18 @@ fn hostile(rng: &mut Rng, i: usize) -> Histogram {
             _ => 100.0 * u - 30.0,
         };
     }
-    if kind == 7 {
+    if let Some(p) = h.profile.as_mut() {
+        for e in p.bin_entries.iter_mut() {
+            *e = (rng.uniform() * 4.0).floor() - 1.0;
+        }
+    }
+    if i % 8 == 3 {
+        h.sumw2 = (0..cells).map(|_| rng.uniform() * 5.0 - 1.0).collect();
+    }
+    if kind == 7 && h.profile.is_none() {
         h.reset_stats();
     } else {
-        h.stats.entries = h.array.len() as f64;
+        h.stats.entries = cells as f64;
     }
     h
 }
