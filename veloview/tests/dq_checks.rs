@@ -657,6 +657,14 @@ fn noisy_strips_are_found_against_their_neighbours() {
     )
     .evaluate(&p, None);
     assert_eq!(level(&o), Level::Error);
+    // Interleaved channels of two kinds (every third 3× the others, as inner and outer strips
+    // of a Φ sensor in channel order): with stride 3 each is compared with its own kind.
+    let interleaved = noise_profile(7, |ch| Some(if ch % 3 == 0 { 6.0 } else { 2.0 }));
+    let o = check("noisy_channels", json!({"neighbours": 2})).evaluate(&interleaved, None);
+    assert!(o.bad_channels.len() > 600, "{}", o.bad_channels.len());
+    let o =
+        check("noisy_channels", json!({"neighbours": 2, "stride": 3})).evaluate(&interleaved, None);
+    assert!(o.bad_channels.is_empty(), "{:?}", o.bad_channels);
     // A whole sensor noisier by 1.5 has no strip noisy against its neighbours.
     let o = check("noisy_channels", json!({})).evaluate(&noise_profile(5, |_| Some(3.0)), None);
     assert!(o.bad_channels.is_empty());
