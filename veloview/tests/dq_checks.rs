@@ -500,6 +500,11 @@ fn unusable_inputs_are_errors_with_a_reason() {
     );
     h2.fill_2d(1.0, 1.0, 1.0);
     assert!(reason(&check("dead_channels", json!({})), &h2, None).contains("1D"));
+    // One bin holding data leaves no degree of freedom, in either χ² mode.
+    for opt in ["", "chi2/ndf"] {
+        let one = counts(&[5, 0, 0], 1.0);
+        assert!(reason(&check("chi2", json!(opt)), &one, Some(&one)).contains("degrees of freedom"));
+    }
     // Score-only checks report failures as ERROR too.
     let o = check("integral", json!({"min": 1, "tolerance": 1})).evaluate(&th1d(), None);
     assert_eq!(o.level, Some(Level::Error));
