@@ -98,6 +98,19 @@ impl Store {
         Ok(store)
     }
 
+    /// The schema migrations the database has had, in order.
+    pub fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        self.with(|c| {
+            c.rows(
+                "SELECT version FROM schema_migrations ORDER BY version",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.i64(0))
+            .collect()
+        })
+    }
+
     /// Which database this store is in.
     pub fn backend(&self) -> Backend {
         match *self.inner {
