@@ -406,7 +406,7 @@ fn trends_follow_current_evaluations(db: &Db) {
     store
         .put_run_info(&[RunInfo {
             run: 2,
-            start_ms: Some(5400_000),
+            start_ms: Some(5_400_000),
             end_ms: None,
             fill: None,
             magnet_polarity: None,
@@ -479,7 +479,7 @@ fn run_info_is_upserted(db: &Db) {
         fill: None,
         magnet_polarity: None,
     };
-    store.put_run_info(&[unknown.clone()]).unwrap();
+    store.put_run_info(std::slice::from_ref(&unknown)).unwrap();
     assert_eq!(store.run_info(1).unwrap(), Some(unknown));
     // Many runs at once (several statements).
     let many: Vec<RunInfo> = (100..3100).map(|r| info(r, r / 4, "down")).collect();
