@@ -27,7 +27,7 @@ pub fn csv(runs: &[u32]) -> String {
                 start_ms: Some(start),
                 end_ms: Some(start + RUN_LENGTH_MS),
                 fill: Some(FIRST_FILL + (i / RUNS_PER_FILL) as u32),
-                magnet: Some(if (i / RUNS_PER_POLARITY) % 2 == 0 {
+                magnet: Some(if (i / RUNS_PER_POLARITY).is_multiple_of(2) {
                     Polarity::Down
                 } else {
                     Polarity::Up
