@@ -16,6 +16,11 @@ pub struct Settings {
     pub run_list_file: PathBuf,
     pub pages_file: PathBuf,
     pub references_file: PathBuf,
+    /// Start/end time, fill and magnet polarity of each run, exported from the run database
+    /// (CSV, see docs/RUN_MODEL.md).
+    pub run_info_file: PathBuf,
+    /// The data-quality results store: `sqlite://PATH` or `postgres://USER@HOST/DATABASE`.
+    pub dq_database_url: String,
     pub jsroot_dir: PathBuf,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
@@ -89,6 +94,8 @@ const KEYS: &[&str] = &[
     "run_list_file",
     "pages_file",
     "references_file",
+    "run_info_file",
+    "dq_database_url",
     "jsroot_dir",
     "result_ttl_secs",
     "worker_concurrency",
@@ -123,6 +130,8 @@ mod tests {
         let s = load(&[]);
         assert_eq!(s.port, 5000);
         assert_eq!(s.run_data_dir, PathBuf::from("demo-data"));
+        assert_eq!(s.dq_database_url, "sqlite://var/dq.sqlite3");
+        assert_eq!(s.run_info_file, PathBuf::from("demo-data/RunInfo.csv"));
     }
 
     #[test]
@@ -133,12 +142,14 @@ mod tests {
             ("VELO_RUN_DATA_DIR", "/data/runs"),
             ("VELO_RUN_LIST_FILE", "/data/runs/RunList.txt"),
             ("VELO_WORKER_CONCURRENCY", "9"),
+            ("VELO_DQ_DATABASE_URL", "postgres://velo@db/dq"),
         ]);
         assert_eq!(s.redis_url, "redis://127.0.0.1:7777");
         assert_eq!(s.port, 8123);
         assert_eq!(s.run_data_dir, PathBuf::from("/data/runs"));
         assert_eq!(s.run_list_file, PathBuf::from("/data/runs/RunList.txt"));
         assert_eq!(s.worker_concurrency, 9);
+        assert_eq!(s.dq_database_url, "postgres://velo@db/dq");
     }
 
     #[test]
