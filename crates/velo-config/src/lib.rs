@@ -17,6 +17,8 @@ pub struct Settings {
     pub pages_file: PathBuf,
     pub references_file: PathBuf,
     pub jsroot_dir: PathBuf,
+    /// Networks (CIDR, comma-separated) whose clients may read `/metrics` and the job list.
+    pub internal_networks: String,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
     /// A job running longer than this is stopped and reported `failed`.
@@ -90,6 +92,7 @@ const KEYS: &[&str] = &[
     "pages_file",
     "references_file",
     "jsroot_dir",
+    "internal_networks",
     "result_ttl_secs",
     "worker_concurrency",
     "job_timeout_secs",
