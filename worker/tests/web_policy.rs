@@ -52,9 +52,18 @@ fn writes_must_be_json_and_refusals_queue_nothing() {
         .send(body.as_str())
         .unwrap();
     assert_eq!(r.status().as_u16(), 415);
-    // Every method that writes, on any path.
+    // Every method that writes, with a body, on any path.
     for method in ["PUT", "PATCH", "DELETE"] {
-        assert_eq!(h.request(method, "/jobs").status, 415, "{method}");
+        for path in ["/jobs", "/run_view"] {
+            let req = ureq::http::Request::builder()
+                .method(method)
+                .uri(format!("{}{path}", h.base))
+                .header("Content-Type", "text/plain")
+                .body("task_name=debug.sleep")
+                .unwrap();
+            let r = agent().run(req).unwrap();
+            assert_eq!(r.status().as_u16(), 415, "{method} {path}");
+        }
     }
     assert_eq!(
         h.get("/jobs").json()["jobs"],

@@ -1,6 +1,7 @@
-//! Requests that change something (POST, PUT, PATCH, DELETE) must carry JSON. An HTML form on
-//! another site can POST here with the shifter's browser, but only as form data or plain text;
-//! a cross-site `application/json` request needs a CORS preflight this server never grants.
+//! Requests that change something (POST, PUT, PATCH, DELETE) must carry JSON: every POST, and
+//! the others when they have a body. An HTML form on another site can POST here with the
+//! shifter's browser, but only as form data or plain text; a cross-site `application/json`
+//! request needs a CORS preflight this server never grants.
 
 use super::refusal;
 use actix_web::body::{BoxBody, MessageBody};
@@ -13,7 +14,8 @@ pub async fn json_writes_only(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let writes = [Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
-    if writes.contains(req.method()) && !is_json(&req) {
+    let with_body = *req.method() == Method::POST || has_body(&req);
+    if writes.contains(req.method()) && with_body && !is_json(&req) {
         let res = refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Request body must be JSON, sent with Content-Type: application/json",
@@ -21,6 +23,14 @@ pub async fn json_writes_only(
         return Ok(req.into_response(res));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
 }
 
 /// `application/json`, with or without parameters (`; charset=utf-8`).

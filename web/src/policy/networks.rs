@@ -126,6 +126,14 @@ mod tests {
     }
 
     #[test]
+    fn the_default_setting_is_loopback_only() {
+        let settings = velo_config::Settings::load_from(|_| None).unwrap();
+        let nets = Networks::parse(&settings.internal_networks).unwrap();
+        assert!(nets.contains(ip("127.0.0.1")) && nets.contains(ip("::1")));
+        assert!(!nets.contains(ip("10.0.0.1")) && !nets.contains(ip("192.0.2.2")));
+    }
+
+    #[test]
     fn malformed_networks_are_refused_by_name() {
         for bad in [
             "10.0.0.0/33",
