@@ -390,6 +390,35 @@ test('every page sends the security headers, and the browser enforces the script
   await page.close();
 });
 
+test('the open tab is queued and drawn first', async () => {
+  const page = await stack.newPage();
+  await page.addInitScript(() => {
+    window.veloDrawOrder = [];
+    new MutationObserver((changes) => changes.forEach(({ target }) => {
+      if (target.classList.contains('drawn') && !window.veloDrawOrder.includes(target.dataset.name)) {
+        window.veloDrawOrder.push(target.dataset.name);
+      }
+    })).observe(document, { subtree: true, attributes: true, attributeFilter: ['class'] });
+  });
+  const posted = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/jobs') posted.push(JSON.parse(r.postData()).args.name);
+  });
+  // The third tab open: not the first in the page.
+  await page.goto(`${stack.base}/run_view/${RUNS[0]}/occupancy/0#/velo_velooccupancymonitor_occspectmaxlow`);
+  await plotsDone(page);
+  const open = await page.locator('.run-view-pane.active .plot').getAttribute('data-name');
+  const first = await page.locator('.plot').first().getAttribute('data-name');
+  assert.notEqual(open, first);
+  // Its plot and its reference are the first two jobs; its plot is drawn before the others.
+  assert.deepEqual(posted.slice(0, 2), [open, open]);
+  const order = await page.evaluate(() => window.veloDrawOrder);
+  assert.equal(order.length, 5);
+  assert.equal(order[0], open);
+  await assertClean(page, 'draw order');
+  await page.close();
+});
+
 test('tests leave the screenshots in docs/ as they were', () => {
   assert.deepEqual(docsScreenshots(), docsScreenshotsBefore);
 });
