@@ -3,6 +3,7 @@
 pub mod jobs;
 pub mod ops;
 pub mod pages;
+pub mod policy;
 pub mod startup;
 
 pub use startup::Application;

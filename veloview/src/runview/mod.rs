@@ -5,6 +5,7 @@ pub mod format;
 pub mod pages;
 pub mod paths;
 pub mod plot;
+pub mod redact;
 pub mod references;
 pub mod run_info;
 pub mod runs;
