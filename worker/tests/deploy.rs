@@ -7,7 +7,6 @@ mod common;
 use common::{System, TH2};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::net::{IpAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -228,15 +227,25 @@ fn every_documented_set_up_installs_jsroot_from_web() {
     }
 }
 
-/// deploy/nginx.conf inside a minimal main configuration of its own, on `port` of loopback and
-/// of `outside` (an address of this host that is not loopback), in front of velo-web at
-/// `upstream`.
-fn nginx_config(dir: &Path, port: u16, outside: IpAddr, upstream: &str) -> PathBuf {
-    let site = std::fs::read_to_string(repo().join("deploy/nginx.conf"))
-        .unwrap()
+/// deploy/nginx.conf inside a minimal main configuration of its own, on two loopback ports, in
+/// front of velo-web at `upstream`. Requests to `outside_port` are judged as if they came from
+/// [`OUTSIDE`], an address outside the internal networks: the test sends traffic to loopback
+/// only, and the site's own `geo` networks and the rules built on them decide.
+fn nginx_config(dir: &Path, port: u16, outside_port: u16, upstream: &str) -> PathBuf {
+    let shipped = std::fs::read_to_string(repo().join("deploy/nginx.conf")).unwrap();
+    let geo = "geo $velo_internal {";
+    assert!(shipped.contains(geo), "deploy/nginx.conf has no `{geo}`");
+    let site = shipped
+        .replace(
+            geo,
+            &format!(
+                "map $server_port $velo_test_client {{ {outside_port} {OUTSIDE}; default $remote_addr; }}\n\
+                 geo $velo_test_client $velo_internal {{"
+            ),
+        )
         .replace(
             "listen 80;",
-            &format!("listen 127.0.0.1:{port}; listen {outside}:{port};"),
+            &format!("listen 127.0.0.1:{port}; listen 127.0.0.1:{outside_port};"),
         )
         .replace("listen [::]:80;", "")
         .replace("server 127.0.0.1:8000;", &format!("server {upstream};"));
@@ -272,17 +281,9 @@ impl Drop for Nginx {
     }
 }
 
-/// This host's address on its way out (no packet is sent): a client address nginx must treat
-/// as outside the internal networks.
-fn outside_address() -> IpAddr {
-    let s = UdpSocket::bind("0.0.0.0:0").unwrap();
-    ["192.0.2.1:9", "203.0.113.1:9", "10.255.255.1:9"]
-        .iter()
-        .find_map(|to| s.connect(to).ok().and_then(|_| s.local_addr().ok()))
-        .map(|a| a.ip())
-        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
-        .expect("this test needs a network address other than loopback")
-}
+/// Where requests to the test's second nginx port are judged to come from: a documentation
+/// address (RFC 5737), outside every internal network. No packet goes there.
+const OUTSIDE: &str = "203.0.113.9";
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -313,9 +314,9 @@ fn nginx_proxies_jobs_and_gzips_json() {
     let sys = System::start("nginx", 1, &[]);
     let dir = temp_dir("nginx");
     let port = free_port();
-    let outside = outside_address();
+    let outside_port = free_port();
     let upstream = sys.http.base.trim_start_matches("http://").to_string();
-    let conf = nginx_config(&dir, port, outside, &upstream);
+    let conf = nginx_config(&dir, port, outside_port, &upstream);
     run(Command::new(nginx())
         .arg("-t")
         .arg("-p")
@@ -414,7 +415,8 @@ fn nginx_proxies_jobs_and_gzips_json() {
     assert!(!plain.contains_key("content-encoding"), "{plain:?}");
 
     // Operator endpoints: only from the internal networks; shifters' use stays open.
-    let outside_front = velo_testkit::http::Client::new(format!("http://{outside}:{port}"));
+    let outside_front =
+        velo_testkit::http::Client::new(format!("http://127.0.0.1:{outside_port}"));
     assert_eq!(front.get("/metrics").status, 200);
     assert_eq!(front.get("/jobs").status, 200);
     assert_eq!(outside_front.get("/metrics").status, 403);
