@@ -31,6 +31,16 @@ pub struct Settings {
     pub job_cache: bool,
     /// Test-only tasks (`debug.sleep`): never enable in production.
     pub debug_tasks: bool,
+    /// config/dq.toml: the data-quality checks and combiner tree.
+    pub dq_config_file: PathBuf,
+    /// Where evaluations are stored: `sqlite://PATH` or `postgres://...`.
+    pub dq_database_url: String,
+    /// Run start/end time, fill and magnet polarity (CSV); may be absent.
+    pub run_info_file: PathBuf,
+    /// Seconds between data-quality scans; 0 turns the automatic scan off.
+    pub dq_scan_secs: u64,
+    /// Test-only delay inside each evaluation (with `debug_tasks` only).
+    pub debug_dq_delay_ms: u64,
     pub log_level: String,
     /// Empty to log to stdout only.
     pub log_file: String,
@@ -98,6 +108,11 @@ const KEYS: &[&str] = &[
     "job_max_attempts",
     "job_cache",
     "debug_tasks",
+    "dq_config_file",
+    "dq_database_url",
+    "run_info_file",
+    "dq_scan_secs",
+    "debug_dq_delay_ms",
     "log_level",
     "log_file",
     "file_log_level",

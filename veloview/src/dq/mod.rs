@@ -13,3 +13,4 @@ pub use level::{Level, Score};
 pub use outcome::{BadChannel, Outcome};
 mod result;
 pub use result::{NodeResult, RunEvaluation};
+pub mod scan;
