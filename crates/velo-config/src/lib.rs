@@ -16,6 +16,8 @@ pub struct Settings {
     pub run_list_file: PathBuf,
     pub pages_file: PathBuf,
     pub references_file: PathBuf,
+    /// The data-quality configuration (checks and combiner tree).
+    pub dq_config_file: PathBuf,
     pub jsroot_dir: PathBuf,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
@@ -99,6 +101,7 @@ const KEYS: &[&str] = &[
     "run_list_file",
     "pages_file",
     "references_file",
+    "dq_config_file",
     "jsroot_dir",
     "result_ttl_secs",
     "worker_concurrency",
