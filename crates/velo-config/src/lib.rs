@@ -33,8 +33,6 @@ pub struct Settings {
     pub job_cache: bool,
     /// Test-only tasks (`debug.sleep`): never enable in production.
     pub debug_tasks: bool,
-    /// config/dq.toml: the data-quality checks and combiner tree.
-    pub dq_config_file: PathBuf,
     /// Where evaluations are stored: `sqlite://PATH` or `postgres://...`.
     pub dq_database_url: String,
     /// Run start/end time, fill and magnet polarity (CSV); may be absent.
@@ -111,7 +109,6 @@ const KEYS: &[&str] = &[
     "job_max_attempts",
     "job_cache",
     "debug_tasks",
-    "dq_config_file",
     "dq_database_url",
     "run_info_file",
     "dq_scan_secs",
