@@ -578,3 +578,142 @@ fn digest_of(root: &Branch) -> String {
     let b = twox_hash::XxHash64::oneshot(0x6471_6366, text.as_bytes());
     format!("{a:016x}{b:016x}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+title = "VELO"
+
+[[branch]]
+key = "noise"
+title = "Noise"
+
+[[branch.leaf]]
+key = "level"
+title = "Mean noise"
+path = "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_ChipChannel"
+sensors = "R"
+check = "floor"
+args = 1.0
+trend = ["mean_content"]
+
+[[branch.branch]]
+key = "sub"
+title = "Sub"
+min_ww = 2
+min_we = 3
+
+[[branch.branch.leaf]]
+key = "clusters"
+title = "Clusters"
+path = "Velo/VeloClusterMonitor/# VELO clusters"
+check = "ceiling"
+args = 1000
+weight = 2.0
+"#;
+
+    fn err(text: &str) -> String {
+        DqConfig::parse(text, "dq.toml").unwrap_err()
+    }
+
+    #[test]
+    fn a_good_file_with_defaults() {
+        let c = DqConfig::parse(GOOD, "dq.toml").unwrap();
+        assert_eq!(c.root.key, "");
+        assert_eq!(c.root.limits, TOP_LIMITS);
+        let Node::Branch(noise) = &c.root.children[0] else {
+            panic!()
+        };
+        assert_eq!(noise.key, "noise");
+        assert_eq!(noise.limits, BRANCH_LIMITS);
+        let Node::Leaf(level) = &noise.children[0] else {
+            panic!()
+        };
+        assert_eq!(level.key, "noise.level");
+        assert_eq!(level.sensors, Some(SensorSet::R));
+        assert_eq!((level.error_threshold, level.warning_threshold), (50.0, 80.0));
+        assert_eq!(level.limits, BRANCH_LIMITS);
+        assert_eq!(level.trend, [Quantity::MeanContent]);
+        let Node::Branch(sub) = &noise.children[1] else {
+            panic!()
+        };
+        assert_eq!(sub.key, "noise.sub");
+        assert_eq!((sub.limits.min_ww, sub.limits.min_we), (2, 3));
+        assert_eq!(c.leaves().len(), 2);
+        assert_eq!(c.leaves()[1].key, "noise.sub.clusters");
+        assert_eq!(c.leaves()[1].weight, 2.0);
+    }
+
+    #[test]
+    fn the_digest_ignores_layout_and_follows_settings() {
+        let a = DqConfig::parse(GOOD, "a").unwrap().digest();
+        let spaced = format!("# a comment\n{}", GOOD.replace("args = 1.0", "args   =   1.0"));
+        assert_eq!(DqConfig::parse(&spaced, "b").unwrap().digest(), a);
+        // A default written out is the same configuration.
+        let explicit = GOOD.replace("sensors = \"R\"", "sensors = \"R\"\nerror_threshold = 50.0");
+        assert_eq!(DqConfig::parse(&explicit, "c").unwrap().digest(), a);
+        let changed = GOOD.replace("args = 1000", "args = 1001");
+        assert_ne!(DqConfig::parse(&changed, "d").unwrap().digest(), a);
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn errors_name_the_node_and_the_field() {
+        let cases = [
+            // An unknown field in a leaf, a branch and the top node.
+            (GOOD.replace("trend = [", "trnd = 1\ntrend = ["), &["noise.level", "trnd"][..]),
+            (GOOD.replace("min_ww = 2", "min_wx = 2"), &["noise.sub", "min_wx"]),
+            (format!("colour = 1\n{GOOD}"), &["top node", "colour"]),
+            // An unknown check, bad arguments.
+            (GOOD.replace("check = \"floor\"", "check = \"flor\""), &["noise.level", "check", "flor"]),
+            (GOOD.replace("args = 1000", "args = \"high\""), &["noise.sub.clusters", "args"]),
+            // Templates: unsupported field, sensor number without `sensors` and vice versa.
+            (GOOD.replace("TELL1_{0:03d}", "TELL1_{1}"), &["noise.level", "path", "{1}"]),
+            (GOOD.replace("sensors = \"R\"\n", ""), &["noise.level", "path", "sensors"]),
+            (
+                GOOD.replace("path = \"Velo/VeloClusterMonitor/# VELO clusters\"", "path = \"x\"\nsensors = \"both\""),
+                &["noise.sub.clusters", "sensors"],
+            ),
+            (GOOD.replace("sensors = \"R\"", "sensors = \"Z\""), &["noise.level", "Z"]),
+            (GOOD.replace("trend = [\"mean_content\"]", "trend = [\"median\"]"), &["noise.level", "median"]),
+            // Reference flag disagreeing with the check.
+            (GOOD.replace("args = 1000", "args = 1000\nreference = true"), &["noise.sub.clusters", "reference"]),
+            // Keys.
+            (GOOD.replace("key = \"sub\"", "key = \"a.b\""), &["noise", "a.b"]),
+            (GOOD.replace("key = \"sub\"", "key = \"level\""), &["noise.level", "twice"]),
+            (GOOD.replace("key = \"level\"\n", ""), &["noise", "without `key`"]),
+            // Limits, weights and thresholds.
+            (GOOD.replace("min_we = 3", "min_we = 1"), &["noise.sub", "min_we"]),
+            (GOOD.replace("weight = 2.0", "weight = -1.0"), &["noise.sub.clusters", "weight"]),
+            (GOOD.replace("args = 1000", "args = 1000\nerror_threshold = 90"), &["noise.sub.clusters", "error_threshold"]),
+            (GOOD.replace("args = 1000", "args = 1000\nmin_ww = 3"), &["noise.sub.clusters", "per-sensor"]),
+            // A TOML syntax error says where.
+            (GOOD.replace("title = \"Sub\"", "title = Sub"), &["dq.toml", "line"]),
+        ];
+        for (text, wanted) in cases {
+            let e = err(&text);
+            assert!(e.starts_with("dq.toml"), "{e}");
+            for w in wanted {
+                assert!(e.contains(w), "{wanted:?} not in: {e}");
+            }
+        }
+        assert!(err("title = \"x\"").contains("nothing to evaluate"));
+    }
+
+    #[test]
+    fn sensor_sets() {
+        assert_eq!(SensorSet::R.sensors().len(), 42);
+        assert_eq!(SensorSet::Phi.sensors()[0], 64);
+        assert_eq!(SensorSet::Both.sensors().len(), 84);
+        assert_eq!(SensorSet::PileUp.sensors(), [128, 129, 130, 131]);
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let e = DqConfig::load(Path::new("/nonexistent/dq.toml")).unwrap_err();
+        assert!(e.contains("/nonexistent/dq.toml"), "{e}");
+    }
+}

@@ -197,3 +197,183 @@ fn evaluate_leaf(l: &Leaf, judge: &mut dyn FnMut(&Leaf, Option<u32>) -> LeafResu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dq::config::{BRANCH_LIMITS, TOP_LIMITS};
+
+    fn leaf(key: &str, score: f64, level: Option<Level>, weight: f64) -> NodeResult {
+        leaf_node(
+            key.into(),
+            key.into(),
+            weight,
+            50.0,
+            80.0,
+            LeafResult::Evaluated(Outcome::new(score, level)),
+        )
+    }
+
+    fn skipped(key: &str) -> NodeResult {
+        leaf_node(
+            key.into(),
+            key.into(),
+            1.0,
+            50.0,
+            80.0,
+            LeafResult::Skipped("no reference run".into()),
+        )
+    }
+
+    fn branch(children: Vec<NodeResult>, limits: Limits) -> NodeResult {
+        branch_node("b".into(), "b".into(), 1.0, limits, children)
+    }
+
+    #[test]
+    fn count_mapping_is_the_originals() {
+        assert_eq!(map_count(0, 5, 10), Level::Ok);
+        assert_eq!(map_count(4, 5, 10), Level::Ok);
+        assert_eq!(map_count(5, 5, 10), Level::Warning);
+        assert_eq!(map_count(9, 5, 10), Level::Warning);
+        assert_eq!(map_count(10, 5, 10), Level::Error);
+        assert_eq!(map_count(1, 1, 2), Level::Warning);
+        assert_eq!(map_count(2, 1, 2), Level::Error);
+    }
+
+    #[test]
+    fn score_only_leaves_map_through_their_thresholds() {
+        let l = |s| leaf("l", s, None, 1.0).level;
+        assert_eq!(l(49.9), Level::Error);
+        assert_eq!(l(50.0), Level::Warning);
+        assert_eq!(l(79.9), Level::Warning);
+        assert_eq!(l(80.0), Level::Ok);
+        // A check's own level wins over the thresholds.
+        assert_eq!(leaf("l", 10.0, Some(Level::Ok), 1.0).level, Level::Ok);
+        let w = leaf("l", 60.0, None, 1.0);
+        assert_eq!((w.warnings, w.errors), (1, 0));
+        let e = leaf("l", 10.0, None, 1.0);
+        assert_eq!((e.warnings, e.errors), (1, 1));
+    }
+
+    #[test]
+    fn weighted_mean_of_scores() {
+        let b = branch(
+            vec![
+                leaf("a", 100.0, Some(Level::Ok), 3.0),
+                leaf("b", 20.0, Some(Level::Ok), 1.0),
+            ],
+            BRANCH_LIMITS,
+        );
+        assert!((b.score.value() - 80.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn round_off_is_clamped() {
+        // The original raised here: 7 equal children of 100 summed to 100.00000000000001.
+        for n in [6, 7, 9, 11, 15] {
+            let children = (0..n)
+                .map(|i| leaf(&i.to_string(), 100.0, Some(Level::Ok), 1.0 / n as f64))
+                .collect();
+            let b = branch(children, BRANCH_LIMITS);
+            assert!(b.score.value() <= 100.0 && b.score.value() > 99.999, "{n}");
+        }
+    }
+
+    #[test]
+    fn counts_are_of_leaves_and_errors_count_as_warnings() {
+        let inner = branch(
+            vec![
+                leaf("w", 70.0, Some(Level::Warning), 1.0),
+                leaf("e", 0.0, Some(Level::Error), 1.0),
+                leaf("o", 100.0, Some(Level::Ok), 1.0),
+            ],
+            BRANCH_LIMITS,
+        );
+        assert_eq!((inner.warnings, inner.errors), (2, 1));
+        // 1 error: WARNING by minEW = 1.
+        assert_eq!(inner.level, Level::Warning);
+        let outer = branch(
+            vec![inner, leaf("e2", 0.0, Some(Level::Error), 1.0)],
+            BRANCH_LIMITS,
+        );
+        assert_eq!((outer.warnings, outer.errors), (3, 2));
+        // 2 errors: ERROR by minEE = 2, although no child branch is ERROR.
+        assert_eq!(outer.level, Level::Error);
+    }
+
+    #[test]
+    fn warnings_alone_need_min_ww() {
+        let warnings = |n: usize| {
+            branch(
+                (0..n)
+                    .map(|i| leaf(&i.to_string(), 70.0, None, 1.0))
+                    .collect(),
+                BRANCH_LIMITS,
+            )
+            .level
+        };
+        assert_eq!(warnings(4), Level::Ok);
+        assert_eq!(warnings(5), Level::Warning);
+        assert_eq!(warnings(9), Level::Warning);
+        assert_eq!(warnings(10), Level::Error);
+    }
+
+    #[test]
+    fn a_branch_level_does_not_count_for_its_parent() {
+        // A branch at WARNING from 5 warnings adds 5 warnings to its parent, not one more.
+        let inner = branch(
+            (0..5)
+                .map(|i| leaf(&i.to_string(), 70.0, None, 1.0))
+                .collect(),
+            BRANCH_LIMITS,
+        );
+        assert_eq!(inner.level, Level::Warning);
+        let top = branch(vec![inner], TOP_LIMITS);
+        assert_eq!((top.warnings, top.errors), (5, 0));
+        assert_eq!(top.level, Level::Ok);
+    }
+
+    #[test]
+    fn skipped_leaves_neither_count_nor_weigh() {
+        let b = branch(
+            vec![
+                leaf("a", 60.0, Some(Level::Ok), 1.0),
+                skipped("r1"),
+                skipped("r2"),
+            ],
+            BRANCH_LIMITS,
+        );
+        assert_eq!(b.score.value(), 60.0);
+        assert_eq!((b.warnings, b.errors), (0, 0));
+        assert!(b.skipped.is_none());
+        let s = &b.children[1];
+        assert_eq!(s.skipped.as_deref(), Some("no reference run"));
+        assert_eq!((s.warnings, s.errors), (0, 0));
+        // All skipped: the branch is skipped too and weighs nothing above.
+        let all = branch(vec![skipped("r1"), skipped("r2")], BRANCH_LIMITS);
+        assert!(all.skipped.is_some());
+        assert_eq!(all.level, Level::Ok);
+        let top = branch(vec![all, leaf("x", 40.0, Some(Level::Ok), 1.0)], TOP_LIMITS);
+        assert_eq!(top.score.value(), 40.0);
+    }
+
+    #[test]
+    fn the_worse_of_the_two_counts() {
+        // 3 warnings (< minWW 5) but 1 error (>= minEW 1): WARNING.
+        let b = branch(
+            vec![
+                leaf("w1", 70.0, None, 1.0),
+                leaf("w2", 70.0, None, 1.0),
+                leaf("e", 10.0, None, 1.0),
+            ],
+            BRANCH_LIMITS,
+        );
+        assert_eq!(b.level, Level::Warning);
+        // Under the top node's limits 1 error is still WARNING, 2 ERROR.
+        let top = branch(
+            vec![leaf("e1", 0.0, None, 1.0), leaf("e2", 0.0, None, 1.0)],
+            TOP_LIMITS,
+        );
+        assert_eq!(top.level, Level::Error);
+    }
+}
