@@ -45,6 +45,8 @@ deps_test() {
     have ruby || need_apt+=(ruby)
     have shellcheck || need_apt+=(shellcheck)
     have nginx || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+    # The results store's tests start their own PostgreSQL cluster (initdb, postgres).
+    have initdb || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
     apt_install
     npm_install
     python3 -c "import uproot, numpy" 2>/dev/null || pip_install uproot numpy

@@ -18,6 +18,11 @@ pub struct Settings {
     pub references_file: PathBuf,
     /// The data-quality configuration (checks and combiner tree).
     pub dq_config_file: PathBuf,
+    /// Start/end time, fill and magnet polarity of each run, exported from the run database
+    /// (CSV, see docs/RUN_MODEL.md).
+    pub run_info_file: PathBuf,
+    /// The data-quality results store: `sqlite://PATH` or `postgres://USER@HOST/DATABASE`.
+    pub dq_database_url: String,
     pub jsroot_dir: PathBuf,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
@@ -33,10 +38,6 @@ pub struct Settings {
     pub job_cache: bool,
     /// Test-only tasks (`debug.sleep`): never enable in production.
     pub debug_tasks: bool,
-    /// Where evaluations are stored: `sqlite://PATH` or `postgres://...`.
-    pub dq_database_url: String,
-    /// Run start/end time, fill and magnet polarity (CSV); may be absent.
-    pub run_info_file: PathBuf,
     /// Seconds between data-quality scans; 0 turns the automatic scan off.
     pub dq_scan_secs: u64,
     /// Test-only delay inside each evaluation (with `debug_tasks` only).
@@ -100,6 +101,8 @@ const KEYS: &[&str] = &[
     "pages_file",
     "references_file",
     "dq_config_file",
+    "run_info_file",
+    "dq_database_url",
     "jsroot_dir",
     "result_ttl_secs",
     "worker_concurrency",
@@ -109,8 +112,6 @@ const KEYS: &[&str] = &[
     "job_max_attempts",
     "job_cache",
     "debug_tasks",
-    "dq_database_url",
-    "run_info_file",
     "dq_scan_secs",
     "debug_dq_delay_ms",
     "log_level",
@@ -138,6 +139,8 @@ mod tests {
         let s = load(&[]);
         assert_eq!(s.port, 5000);
         assert_eq!(s.run_data_dir, PathBuf::from("demo-data"));
+        assert_eq!(s.dq_database_url, "sqlite://var/dq.sqlite3");
+        assert_eq!(s.run_info_file, PathBuf::from("demo-data/RunInfo.csv"));
     }
 
     #[test]
@@ -148,12 +151,14 @@ mod tests {
             ("VELO_RUN_DATA_DIR", "/data/runs"),
             ("VELO_RUN_LIST_FILE", "/data/runs/RunList.txt"),
             ("VELO_WORKER_CONCURRENCY", "9"),
+            ("VELO_DQ_DATABASE_URL", "postgres://velo@db/dq"),
         ]);
         assert_eq!(s.redis_url, "redis://127.0.0.1:7777");
         assert_eq!(s.port, 8123);
         assert_eq!(s.run_data_dir, PathBuf::from("/data/runs"));
         assert_eq!(s.run_list_file, PathBuf::from("/data/runs/RunList.txt"));
         assert_eq!(s.worker_concurrency, 9);
+        assert_eq!(s.dq_database_url, "postgres://velo@db/dq");
     }
 
     #[test]

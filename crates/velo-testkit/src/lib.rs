@@ -1,11 +1,13 @@
-//! The harness of the job system's tests and load benchmark: a private `redis-server`, a run data
-//! directory built from the test corpus, worker processes, and waiting on conditions.
+//! The harness of the tests and load benchmark: a private `redis-server` and PostgreSQL cluster,
+//! a run data directory built from the test corpus, worker processes, and waiting on conditions.
 
 pub mod http;
+pub mod postgres_server;
 pub mod process;
 pub mod redis_server;
 pub mod run_data;
 
+pub use postgres_server::PostgresServer;
 pub use process::ServiceProcess;
 pub use redis_server::RedisServer;
 pub use run_data::{RunDataDir, RUN};

@@ -1,0 +1,189 @@
+//! The records the store takes and gives: plain data, independent of how veloview computes it.
+
+use serde::{Deserialize, Serialize};
+
+/// One evaluation of a run, as a worker records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvaluation {
+    pub run: u32,
+    /// The run file evaluated and its identity when it was read: a change of any of them means
+    /// the run needs evaluating again.
+    pub file_path: String,
+    pub file_size: u64,
+    pub file_mtime_ns: i64,
+    /// Identifies the data-quality configuration used: an evaluation with an older digest is
+    /// out of date.
+    pub config_digest: String,
+    pub reference_run: Option<u32>,
+    /// Milliseconds since 1970-01-01 UTC.
+    pub evaluated_at_ms: i64,
+    pub outcome: EvalOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum EvalOutcome {
+    Evaluated {
+        score: f64,
+        /// "OK", "WARNING" or "ERROR".
+        level: String,
+        /// The tree, parents before children (the order [`crate::Store::current`] gives back).
+        nodes: Vec<NodeRecord>,
+        /// Trended quantities: (variable, value). Non-finite values are not stored.
+        trends: Vec<(String, f64)>,
+    },
+    /// The run could not be evaluated (unreadable file, ...): recorded so that the scan does
+    /// not retry it until its file or the configuration changes.
+    Failed { message: String },
+}
+
+/// One node of an evaluation's tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeRecord {
+    /// Dotted path from the top; "" for the top node.
+    pub key: String,
+    /// The parent's key; `None` for the top node, `Some("")` for a top-level branch.
+    pub parent: Option<String>,
+    pub title: String,
+    pub sensor: Option<u32>,
+    pub check: Option<String>,
+    /// The histogram a leaf judged.
+    pub path: Option<String>,
+    pub score: f64,
+    /// "OK", "WARNING" or "ERROR".
+    pub level: String,
+    pub warnings: u32,
+    pub errors: u32,
+    pub weight: f64,
+    /// What the check measured: values, thresholds, bad channels, why it was skipped.
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvalStatus {
+    Evaluated,
+    Failed,
+}
+
+impl EvalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvalStatus::Evaluated => "evaluated",
+            EvalStatus::Failed => "failed",
+        }
+    }
+}
+
+/// An evaluation without its tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationSummary {
+    pub id: i64,
+    pub run: u32,
+    pub file_path: String,
+    pub file_size: u64,
+    pub file_mtime_ns: i64,
+    pub config_digest: String,
+    pub reference_run: Option<u32>,
+    pub evaluated_at_ms: i64,
+    pub status: EvalStatus,
+    /// `None` when the evaluation failed.
+    pub score: Option<f64>,
+    pub level: Option<String>,
+    /// Why the evaluation failed.
+    pub message: Option<String>,
+    /// Whether this is the run's current evaluation.
+    pub current: bool,
+}
+
+/// An evaluation with its tree and trended values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    #[serde(flatten)]
+    pub summary: EvaluationSummary,
+    /// In recorded order.
+    pub nodes: Vec<NodeRecord>,
+    /// Sorted by variable.
+    pub trends: Vec<(String, f64)>,
+}
+
+/// What the scan needs to decide whether a run must be evaluated again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvalState {
+    pub evaluation_id: i64,
+    pub file_path: String,
+    pub file_size: u64,
+    pub file_mtime_ns: i64,
+    pub config_digest: String,
+    pub status: EvalStatus,
+    pub evaluated_at_ms: i64,
+}
+
+/// A page of the overview: which runs, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunQuery {
+    /// Lowest run number listed.
+    pub first: Option<u32>,
+    /// Highest run number listed.
+    pub last: Option<u32>,
+    /// "OK", "WARNING", "ERROR" or "FAILED" (evaluation failed).
+    pub level: Option<String>,
+    /// Runs per page, 1 to [`crate::MAX_PAGE`] (0 means 1, more means the maximum).
+    pub limit: u32,
+    /// Runs below this one: the `next` of the previous page.
+    pub cursor: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPage {
+    pub runs: Vec<RunSummary>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next: Option<u32>,
+}
+
+/// A run's current evaluation as the overview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub run: u32,
+    pub evaluation_id: i64,
+    pub status: EvalStatus,
+    pub level: Option<String>,
+    pub score: Option<f64>,
+    /// Why the evaluation failed.
+    pub message: Option<String>,
+    pub evaluated_at_ms: i64,
+    pub reference_run: Option<u32>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub fill: Option<u32>,
+    pub magnet_polarity: Option<String>,
+    /// The top-level branches (parent ""), in recorded order.
+    pub branches: Vec<BranchScore>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchScore {
+    pub key: String,
+    pub title: String,
+    pub score: f64,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    pub run: u32,
+    pub value: f64,
+    /// The run's start (milliseconds since 1970-01-01 UTC), if its run info is known.
+    pub time: Option<i64>,
+}
+
+/// What the run database knows of a run (the run-info file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub run: u32,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub fill: Option<u32>,
+    /// "up" or "down".
+    pub magnet_polarity: Option<String>,
+}

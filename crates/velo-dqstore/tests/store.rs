@@ -1,0 +1,611 @@
+//! The store's behaviour, run against both backends: a SQLite file in a temporary directory and
+//! a real PostgreSQL server this test binary starts as its own cluster. Every case below runs
+//! once per backend (`suite!`); a machine without PostgreSQL fails the `postgres::*` tests.
+
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+use velo_dqstore::*;
+use velo_testkit::PostgresServer;
+
+/// A fresh, empty database; removed afterwards (SQLite) or left to the cluster's removal.
+struct Db {
+    url: String,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+fn sqlite_db(case: &str) -> Db {
+    let dir = std::env::temp_dir().join(format!(
+        "velo-dqstore-{case}-{}-{}",
+        std::process::id(),
+        velo_testkit::free_port()
+    ));
+    Db {
+        // In a directory that does not exist yet: the store creates it.
+        url: format!("sqlite://{}/sub/dq.sqlite3", dir.display()),
+        dir: Some(dir),
+    }
+}
+
+fn pg_db(case: &str) -> Db {
+    // One cluster for the whole binary, one database per case. A static is never dropped: the
+    // server stops itself when this process exits (see velo_testkit::postgres_server).
+    static SERVER: OnceLock<PostgresServer> = OnceLock::new();
+    let server = SERVER.get_or_init(PostgresServer::start);
+    Db {
+        url: server.create_database(case),
+        dir: None,
+    }
+}
+
+macro_rules! suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $case() { super::$case(&super::sqlite_db(stringify!($case))) } )*
+        }
+        mod postgres {
+            $( #[test] fn $case() { super::$case(&super::pg_db(stringify!($case))) } )*
+        }
+    };
+}
+
+suite!(
+    record_then_read_back,
+    re_evaluation_keeps_history,
+    failed_evaluations_are_recorded,
+    states_give_each_runs_current_file_and_config,
+    runs_page_newest_first_with_filters,
+    summaries_of_chosen_runs,
+    trends_follow_current_evaluations,
+    run_info_is_upserted,
+    invalid_input_is_refused_and_changes_nothing,
+    concurrent_writers_lose_nothing,
+    concurrent_openers_migrate_once,
+    reopening_migrates_nothing_twice,
+    an_older_database_is_upgraded,
+);
+
+fn node(key: &str, parent: Option<&str>, score: f64, level: &str) -> NodeRecord {
+    NodeRecord {
+        key: key.into(),
+        parent: parent.map(Into::into),
+        title: format!("Title of {key:?} <b>&</b>"),
+        sensor: None,
+        check: None,
+        path: None,
+        score,
+        level: level.into(),
+        warnings: 0,
+        errors: 0,
+        weight: 1.0,
+        details: json!({}),
+    }
+}
+
+/// A small tree: the top, two branches, a sensor leaf under noise.
+fn tree(score: f64, level: &str) -> Vec<NodeRecord> {
+    let mut leaf = node("noise.sensor_003", Some("noise"), score, level);
+    leaf.sensor = Some(3);
+    leaf.check = Some("noisy_channels".into());
+    leaf.path = Some("Vetra/NoiseMon/DecodedADC/TELL1_003/RMSNoise_vs_ChipChannel".into());
+    leaf.warnings = 1;
+    leaf.errors = u32::from(level == "ERROR");
+    leaf.weight = 0.5;
+    leaf.details = json!({"bad_channels": [12, 13, 700], "threshold": 2.5, "mean": 1.75});
+    vec![
+        node("", None, score, level),
+        node("pedestals", Some(""), 99.5, "OK"),
+        node("noise", Some(""), score, level),
+        leaf,
+    ]
+}
+
+fn evaluation(run: u32, score: f64, level: &str) -> NewEvaluation {
+    NewEvaluation {
+        run,
+        file_path: format!("/data/{run}/VELODQM_{run}.root"),
+        file_size: 1_500_000 + u64::from(run),
+        file_mtime_ns: 1_433_120_400_000_000_000 + i64::from(run),
+        config_digest: "digest-1".into(),
+        reference_run: Some(run - 1),
+        evaluated_at_ms: 1_700_000_000_000 + i64::from(run),
+        outcome: EvalOutcome::Evaluated {
+            score,
+            level: level.into(),
+            nodes: tree(score, level),
+            trends: vec![
+                ("noise.mean".into(), f64::from(run) / 10.0),
+                ("score.noise".into(), score),
+            ],
+        },
+    }
+}
+
+fn failed(run: u32, message: &str) -> NewEvaluation {
+    NewEvaluation {
+        outcome: EvalOutcome::Failed {
+            message: message.into(),
+        },
+        ..evaluation(run, 0.0, "OK")
+    }
+}
+
+fn open(db: &Db) -> Store {
+    Store::open(&db.url).unwrap_or_else(|e| panic!("open {}: {e}", db.url))
+}
+
+fn record_then_read_back(db: &Db) {
+    let store = open(db);
+    assert_eq!(store.current(100).unwrap(), None);
+    let e = evaluation(100, 42.5, "WARNING");
+    let id = store.record(&e).unwrap();
+    let got = store.current(100).unwrap().expect("current evaluation");
+    let s = &got.summary;
+    assert_eq!(s.id, id);
+    assert_eq!(
+        (s.run, s.file_path.as_str(), s.file_size, s.file_mtime_ns),
+        (100, e.file_path.as_str(), e.file_size, e.file_mtime_ns)
+    );
+    assert_eq!(s.config_digest, "digest-1");
+    assert_eq!(s.reference_run, Some(99));
+    assert_eq!(s.evaluated_at_ms, e.evaluated_at_ms);
+    assert_eq!(s.status, EvalStatus::Evaluated);
+    assert_eq!((s.score, s.level.as_deref()), (Some(42.5), Some("WARNING")));
+    assert_eq!(s.message, None);
+    assert!(s.current);
+    // Every node and field as recorded, in recorded order; details as JSON.
+    assert_eq!(got.nodes, tree(42.5, "WARNING"));
+    assert_eq!(
+        got.trends,
+        vec![
+            ("noise.mean".to_string(), 10.0),
+            ("score.noise".into(), 42.5)
+        ]
+    );
+    assert_eq!(store.evaluation(id).unwrap(), Some(got));
+    assert_eq!(store.evaluation(id + 1000).unwrap(), None);
+}
+
+fn re_evaluation_keeps_history(db: &Db) {
+    let store = open(db);
+    let first = store.record(&evaluation(7, 30.0, "ERROR")).unwrap();
+    let mut again = evaluation(7, 95.0, "OK");
+    again.config_digest = "digest-2".into();
+    let second = store.record(&again).unwrap();
+    assert_ne!(first, second);
+    let current = store.current(7).unwrap().unwrap();
+    assert_eq!(current.summary.id, second);
+    assert_eq!(current.summary.config_digest, "digest-2");
+    let history = store.history(7).unwrap();
+    let ids: Vec<(i64, bool)> = history.iter().map(|h| (h.id, h.current)).collect();
+    assert_eq!(ids, vec![(second, true), (first, false)]);
+    // The older evaluation keeps its own tree.
+    let old = store.evaluation(first).unwrap().unwrap();
+    assert!(!old.summary.current);
+    assert_eq!(old.nodes, tree(30.0, "ERROR"));
+    assert_eq!(store.history(8).unwrap(), vec![]);
+}
+
+fn failed_evaluations_are_recorded(db: &Db) {
+    let store = open(db);
+    store.record(&evaluation(5, 80.0, "OK")).unwrap();
+    store
+        .record(&failed(5, "run 5: cannot read x.root"))
+        .unwrap();
+    let cur = store.current(5).unwrap().unwrap();
+    assert_eq!(cur.summary.status, EvalStatus::Failed);
+    assert_eq!(
+        cur.summary.message.as_deref(),
+        Some("run 5: cannot read x.root")
+    );
+    assert_eq!((cur.summary.score, cur.summary.level), (None, None));
+    assert!(cur.nodes.is_empty() && cur.trends.is_empty());
+    // The failed evaluation is current: its run leaves the trends.
+    assert_eq!(store.trend("noise.mean", None, None).unwrap(), vec![]);
+    let page = store
+        .runs(&RunQuery {
+            level: Some("FAILED".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.runs.len(), 1);
+    assert_eq!(page.runs[0].status, EvalStatus::Failed);
+    assert_eq!(
+        page.runs[0].message.as_deref(),
+        Some("run 5: cannot read x.root")
+    );
+}
+
+fn states_give_each_runs_current_file_and_config(db: &Db) {
+    let store = open(db);
+    assert!(store.states().unwrap().is_empty());
+    store.record(&evaluation(1, 90.0, "OK")).unwrap();
+    let mut changed = evaluation(1, 90.0, "OK");
+    changed.file_size = 7;
+    changed.config_digest = "digest-9".into();
+    let id = store.record(&changed).unwrap();
+    store.record(&failed(2, "broken")).unwrap();
+    let states = store.states().unwrap();
+    assert_eq!(states.len(), 2);
+    let s1 = &states[&1];
+    assert_eq!(s1.evaluation_id, id);
+    assert_eq!((s1.file_size, s1.config_digest.as_str()), (7, "digest-9"));
+    assert_eq!(s1.file_path, changed.file_path);
+    assert_eq!(s1.file_mtime_ns, changed.file_mtime_ns);
+    assert_eq!(s1.status, EvalStatus::Evaluated);
+    assert_eq!(states[&2].status, EvalStatus::Failed);
+}
+
+const LEVEL_CYCLE: [&str; 3] = ["OK", "WARNING", "ERROR"];
+
+/// Runs 1001..=1025, levels cycling OK, WARNING, ERROR.
+fn record_runs(store: &Store) {
+    for (i, run) in (1001..=1025).enumerate() {
+        let level = LEVEL_CYCLE[i % 3];
+        store.record(&evaluation(run, i as f64, level)).unwrap();
+    }
+}
+
+fn runs_page_newest_first_with_filters(db: &Db) {
+    let store = open(db);
+    record_runs(&store);
+    store
+        .put_run_info(&[RunInfo {
+            run: 1025,
+            start_ms: Some(1_433_116_800_000),
+            end_ms: Some(1_433_120_400_000),
+            fill: Some(4001),
+            magnet_polarity: Some("down".into()),
+        }])
+        .unwrap();
+    let page = |q: RunQuery| store.runs(&q).unwrap();
+    let runs = |p: &RunPage| p.runs.iter().map(|r| r.run).collect::<Vec<_>>();
+
+    // Pages of 10 walk every run once, newest first.
+    let mut all = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let p = page(RunQuery {
+            limit: 10,
+            cursor,
+            ..Default::default()
+        });
+        all.extend(runs(&p));
+        pages += 1;
+        match p.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(all, (1001..=1025).rev().collect::<Vec<_>>());
+
+    let p = page(RunQuery {
+        limit: 2,
+        ..Default::default()
+    });
+    assert_eq!(runs(&p), vec![1025, 1024]);
+    assert_eq!(p.next, Some(1024));
+    let top = &p.runs[0];
+    assert_eq!((top.level.as_deref(), top.score), (Some("OK"), Some(24.0)));
+    assert_eq!(top.status, EvalStatus::Evaluated);
+    assert_eq!(top.reference_run, Some(1024));
+    assert_eq!(top.evaluated_at_ms, 1_700_000_001_025);
+    assert_eq!(
+        (
+            top.start_ms,
+            top.end_ms,
+            top.fill,
+            top.magnet_polarity.as_deref()
+        ),
+        (
+            Some(1_433_116_800_000),
+            Some(1_433_120_400_000),
+            Some(4001),
+            Some("down")
+        )
+    );
+    assert_eq!(p.runs[1].start_ms, None);
+    // The top-level branches, in recorded order.
+    let branches: Vec<(&str, f64, &str)> = top
+        .branches
+        .iter()
+        .map(|b| (b.key.as_str(), b.score, b.level.as_str()))
+        .collect();
+    assert_eq!(
+        branches,
+        vec![("pedestals", 99.5, "OK"), ("noise", 24.0, "OK")]
+    );
+    assert_eq!(top.branches[1].title, "Title of \"noise\" <b>&</b>");
+
+    // Range and level filters, with pagination inside them.
+    let p = page(RunQuery {
+        first: Some(1005),
+        last: Some(1012),
+        level: Some("ERROR".into()),
+        limit: 2,
+        ..Default::default()
+    });
+    assert_eq!(runs(&p), vec![1012, 1009]);
+    let p2 = page(RunQuery {
+        first: Some(1005),
+        last: Some(1012),
+        level: Some("ERROR".into()),
+        limit: 2,
+        cursor: p.next,
+    });
+    assert_eq!(runs(&p2), vec![1006]);
+    assert_eq!(p2.next, None);
+    for r in &p.runs {
+        assert_eq!(r.level.as_deref(), Some("ERROR"));
+    }
+    // Exactly a page left: no next.
+    let p = page(RunQuery {
+        first: Some(1024),
+        limit: 2,
+        ..Default::default()
+    });
+    assert_eq!((runs(&p), p.next), (vec![1025, 1024], None));
+    // Limit 0 is one run; a huge limit is capped.
+    assert_eq!(page(RunQuery::default()).runs.len(), 1);
+    assert_eq!(
+        page(RunQuery {
+            limit: u32::MAX,
+            ..Default::default()
+        })
+        .runs
+        .len(),
+        25
+    );
+    let err = store
+        .runs(&RunQuery {
+            level: Some("ok'; DROP TABLE evaluations; --".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err
+        .to_string()
+        .contains("is not OK, WARNING, ERROR or FAILED"));
+}
+
+fn summaries_of_chosen_runs(db: &Db) {
+    let store = open(db);
+    record_runs(&store);
+    let s = store.summaries(&[1003, 9999, 1010, 1003]).unwrap();
+    let runs: Vec<u32> = s.iter().map(|r| r.run).collect();
+    assert_eq!(runs, vec![1010, 1003]);
+    assert_eq!(s[0].branches.len(), 2);
+    assert_eq!(store.summaries(&[]).unwrap(), vec![]);
+}
+
+fn trends_follow_current_evaluations(db: &Db) {
+    let store = open(db);
+    for run in 1..=5 {
+        store.record(&evaluation(run, 50.0, "OK")).unwrap();
+    }
+    // Run 3 re-evaluated: its newer value replaces the old in the trend.
+    let mut again = evaluation(3, 60.0, "OK");
+    if let EvalOutcome::Evaluated { trends, .. } = &mut again.outcome {
+        trends[0].1 = 33.0;
+        trends.push(("only.in.run3".into(), 1.0));
+        trends.push(("undefined".into(), f64::NAN));
+    }
+    store.record(&again).unwrap();
+    store
+        .put_run_info(&[RunInfo {
+            run: 2,
+            start_ms: Some(5_400_000),
+            end_ms: None,
+            fill: None,
+            magnet_polarity: None,
+        }])
+        .unwrap();
+    let t = store.trend("noise.mean", None, None).unwrap();
+    let points: Vec<(u32, f64, Option<i64>)> = t.iter().map(|p| (p.run, p.value, p.time)).collect();
+    assert_eq!(
+        points,
+        vec![
+            (1, 0.1, None),
+            (2, 0.2, Some(5_400_000)),
+            (3, 33.0, None),
+            (4, 0.4, None),
+            (5, 0.5, None)
+        ]
+    );
+    let runs = |t: Vec<TrendPoint>| t.iter().map(|p| p.run).collect::<Vec<_>>();
+    assert_eq!(
+        runs(store.trend("noise.mean", Some(2), Some(4)).unwrap()),
+        vec![2, 3, 4]
+    );
+    assert_eq!(
+        runs(store.trend("noise.mean", Some(5), None).unwrap()),
+        vec![5]
+    );
+    assert_eq!(
+        runs(store.trend("noise.mean", None, Some(1)).unwrap()),
+        vec![1]
+    );
+    assert_eq!(store.trend("no.such.var", None, None).unwrap(), vec![]);
+    // A non-finite value is a gap, not a point.
+    assert_eq!(store.trend("undefined", None, None).unwrap(), vec![]);
+    assert_eq!(
+        store.variables().unwrap(),
+        vec!["noise.mean", "only.in.run3", "score.noise"]
+    );
+    // Run 3 re-evaluated without that variable: it leaves the catalogue.
+    store.record(&evaluation(3, 61.0, "OK")).unwrap();
+    assert_eq!(
+        store.variables().unwrap(),
+        vec!["noise.mean", "score.noise"]
+    );
+    assert_eq!(
+        store.trend("noise.mean", Some(3), Some(3)).unwrap()[0].value,
+        0.3
+    );
+}
+
+fn run_info_is_upserted(db: &Db) {
+    let store = open(db);
+    assert_eq!(store.run_info(1).unwrap(), None);
+    let info = |run, fill, pol: &str| RunInfo {
+        run,
+        start_ms: Some(1000 * i64::from(run)),
+        end_ms: Some(1000 * i64::from(run) + 500),
+        fill: Some(fill),
+        magnet_polarity: Some(pol.into()),
+    };
+    store
+        .put_run_info(&[info(1, 10, "up"), info(2, 10, "up"), info(2, 11, "down")])
+        .unwrap();
+    assert_eq!(store.run_info(1).unwrap(), Some(info(1, 10, "up")));
+    // The last of a run given twice wins.
+    assert_eq!(store.run_info(2).unwrap(), Some(info(2, 11, "down")));
+    let unknown = RunInfo {
+        run: 1,
+        start_ms: None,
+        end_ms: None,
+        fill: None,
+        magnet_polarity: None,
+    };
+    store.put_run_info(std::slice::from_ref(&unknown)).unwrap();
+    assert_eq!(store.run_info(1).unwrap(), Some(unknown));
+    // Many runs at once (several statements).
+    let many: Vec<RunInfo> = (100..3100).map(|r| info(r, r / 4, "down")).collect();
+    store.put_run_info(&many).unwrap();
+    assert_eq!(store.run_info(3099).unwrap(), Some(info(3099, 774, "down")));
+    let err = store.put_run_info(&[info(5, 1, "sideways")]).unwrap_err();
+    assert!(err.to_string().contains("\"sideways\""), "{err}");
+    assert_eq!(store.run_info(5).unwrap(), None);
+}
+
+fn invalid_input_is_refused_and_changes_nothing(db: &Db) {
+    let store = open(db);
+    let bad_level = evaluation(1, 50.0, "FINE");
+    let mut bad_node = evaluation(1, 50.0, "OK");
+    let mut nan_score = evaluation(1, 50.0, "OK");
+    let mut dup_trend = evaluation(1, 50.0, "OK");
+    if let EvalOutcome::Evaluated { nodes, .. } = &mut bad_node.outcome {
+        nodes[3].level = "SEVERE".into();
+    }
+    if let EvalOutcome::Evaluated { score, .. } = &mut nan_score.outcome {
+        *score = f64::NAN;
+    }
+    if let EvalOutcome::Evaluated { trends, .. } = &mut dup_trend.outcome {
+        trends.push(("noise.mean".into(), 1.0));
+    }
+    for (e, says) in [
+        (bad_level, "level \"FINE\""),
+        (bad_node, "node \"noise.sensor_003\"'s level \"SEVERE\""),
+        (nan_score, "the score is NaN"),
+        (dup_trend, "\"noise.mean\" given twice"),
+    ] {
+        let err = store.record(&e).unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+        assert!(err.to_string().contains("run 1"), "{err}");
+    }
+    assert!(store.states().unwrap().is_empty());
+    assert!(store.history(1).unwrap().is_empty());
+}
+
+fn concurrent_writers_lose_nothing(db: &Db) {
+    // Two handles (separate connection pools, as two processes have), two threads each.
+    let a = open(db);
+    let b = open(db);
+    const PER_THREAD: u32 = 15;
+    std::thread::scope(|s| {
+        for (t, store) in [&a, &a, &b, &b].into_iter().enumerate() {
+            s.spawn(move || {
+                let t = t as u32;
+                for i in 0..PER_THREAD {
+                    // Each thread its own runs, and all of them run 1 as well.
+                    store
+                        .record(&evaluation(1000 + t * 100 + i, f64::from(i), "OK"))
+                        .unwrap();
+                    store.record(&evaluation(1, f64::from(t), "OK")).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(a.history(1).unwrap().len(), 4 * PER_THREAD as usize);
+    let states = b.states().unwrap();
+    assert_eq!(states.len(), 1 + 4 * PER_THREAD as usize);
+    for t in 0..4 {
+        for i in 0..PER_THREAD {
+            let cur = b.current(1000 + t * 100 + i).unwrap().unwrap();
+            assert_eq!(cur.nodes.len(), 4);
+        }
+    }
+    // Run 1's current pointer and its trend point agree.
+    let cur = a.current(1).unwrap().unwrap();
+    let points: Vec<TrendPoint> = a.trend("score.noise", Some(1), Some(1)).unwrap();
+    assert_eq!(points.len(), 1);
+    assert_eq!(Some(points[0].value), cur.summary.score);
+    let ids: HashSet<i64> = a.history(1).unwrap().iter().map(|h| h.id).collect();
+    assert_eq!(ids.len(), 4 * PER_THREAD as usize);
+}
+
+fn concurrent_openers_migrate_once(db: &Db) {
+    let stores: Vec<Store> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| open(db))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for s in &stores {
+        assert_eq!(s.applied_migrations().unwrap(), vec![1]);
+    }
+    stores[0].record(&evaluation(3, 1.0, "ERROR")).unwrap();
+    assert!(stores[3].current(3).unwrap().is_some());
+}
+
+fn reopening_migrates_nothing_twice(db: &Db) {
+    let store = open(db);
+    store.record(&evaluation(9, 70.0, "WARNING")).unwrap();
+    drop(store);
+    let again = open(db);
+    assert_eq!(again.applied_migrations().unwrap(), vec![1]);
+    assert_eq!(again.history(9).unwrap().len(), 1);
+}
+
+/// A later migration, as issue 10's sign-offs will add: a table and a row it must not insert
+/// twice.
+const LATER: Migration = Migration {
+    version: 2,
+    name: "0002_test_signoffs",
+    sql: "CREATE TABLE test_signoffs (run BIGINT PRIMARY KEY, state TEXT NOT NULL);
+          INSERT INTO test_signoffs (run, state) VALUES (9, 'OK');",
+};
+
+fn an_older_database_is_upgraded(db: &Db) {
+    let backend = open(db).backend();
+    let v1 = &migrations(backend)[..1];
+    let old = Store::open_with_migrations(&db.url, v1).unwrap();
+    old.record(&evaluation(9, 70.0, "WARNING")).unwrap();
+    assert_eq!(old.applied_migrations().unwrap(), vec![1]);
+    drop(old);
+
+    let list = [v1[0], LATER];
+    let new = Store::open_with_migrations(&db.url, &list).unwrap();
+    assert_eq!(new.applied_migrations().unwrap(), vec![1, 2]);
+    assert_eq!(new.history(9).unwrap().len(), 1);
+    // Again: nothing re-applied (the CREATE TABLE would fail, the INSERT would clash).
+    let again = Store::open_with_migrations(&db.url, &list).unwrap();
+    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2]);
+    // A program that knows only version 1 refuses the newer database.
+    let err = Store::open_with_migrations(&db.url, v1).unwrap_err();
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 2, known: 1 }),
+        "{err}"
+    );
+}
