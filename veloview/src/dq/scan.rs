@@ -105,11 +105,23 @@ impl Evaluator {
         if !path.exists() {
             return Ok(Vec::new());
         }
-        let (infos, skipped) = run_info::load(path)?;
-        self.store.put_run_info(&infos).map_err(|e| e.to_string())?;
-        Ok(skipped
+        let file = run_info::RunInfoFile::load(path).map_err(|e| e.to_string())?;
+        let infos: Vec<velo_dqstore::RunInfo> = file
+            .runs
             .iter()
-            .map(|s| format!("{}: {s}", path.display()))
+            .map(|r| velo_dqstore::RunInfo {
+                run: r.run,
+                start_ms: r.start_ms,
+                end_ms: r.end_ms,
+                fill: r.fill,
+                magnet_polarity: r.magnet.map(|m| m.as_str().to_string()),
+            })
+            .collect();
+        self.store.put_run_info(&infos).map_err(|e| e.to_string())?;
+        Ok(file
+            .problems
+            .iter()
+            .map(|p| format!("{}: {p}", path.display()))
             .collect())
     }
 
