@@ -5,8 +5,10 @@
 
 mod rng;
 mod run_file;
+mod run_info;
 mod sensor;
 
+pub use run_info::RUN_INFO;
 pub use sensor::{Problem, ProblemKind};
 
 use crate::rio::writer::datime;
@@ -254,6 +256,7 @@ pub fn generate(out: &Path, opts: &Options) -> Result<Manifest, String> {
 
     let list: String = runs.iter().map(|r| format!("{r}\n")).collect();
     write(&out.join(RUN_LIST), list.as_bytes())?;
+    write(&out.join(RUN_INFO), run_info::csv(&runs).as_bytes())?;
     let manifest = Manifest {
         seed: opts.seed,
         runs,

@@ -6,6 +6,7 @@ pub mod pages;
 pub mod paths;
 pub mod plot;
 pub mod references;
+pub mod run_info;
 pub mod runs;
 pub mod sensors;
 pub mod template;
