@@ -633,7 +633,10 @@ weight = 2.0
         };
         assert_eq!(level.key, "noise.level");
         assert_eq!(level.sensors, Some(SensorSet::R));
-        assert_eq!((level.error_threshold, level.warning_threshold), (50.0, 80.0));
+        assert_eq!(
+            (level.error_threshold, level.warning_threshold),
+            (50.0, 80.0)
+        );
         assert_eq!(level.limits, BRANCH_LIMITS);
         assert_eq!(level.trend, [Quantity::MeanContent]);
         let Node::Branch(sub) = &noise.children[1] else {
@@ -649,7 +652,10 @@ weight = 2.0
     #[test]
     fn the_digest_ignores_layout_and_follows_settings() {
         let a = DqConfig::parse(GOOD, "a").unwrap().digest();
-        let spaced = format!("# a comment\n{}", GOOD.replace("args = 1.0", "args   =   1.0"));
+        let spaced = format!(
+            "# a comment\n{}",
+            GOOD.replace("args = 1.0", "args   =   1.0")
+        );
         assert_eq!(DqConfig::parse(&spaced, "b").unwrap().digest(), a);
         // A default written out is the same configuration.
         let explicit = GOOD.replace("sensors = \"R\"", "sensors = \"R\"\nerror_threshold = 50.0");
@@ -664,34 +670,88 @@ weight = 2.0
     fn errors_name_the_node_and_the_field() {
         let cases = [
             // An unknown field in a leaf, a branch and the top node.
-            (GOOD.replace("trend = [", "trnd = 1\ntrend = ["), &["noise.level", "trnd"][..]),
-            (GOOD.replace("min_ww = 2", "min_wx = 2"), &["noise.sub", "min_wx"]),
+            (
+                GOOD.replace("trend = [", "trnd = 1\ntrend = ["),
+                &["noise.level", "trnd"][..],
+            ),
+            (
+                GOOD.replace("min_ww = 2", "min_wx = 2"),
+                &["noise.sub", "min_wx"],
+            ),
             (format!("colour = 1\n{GOOD}"), &["top node", "colour"]),
             // An unknown check, bad arguments.
-            (GOOD.replace("check = \"floor\"", "check = \"flor\""), &["noise.level", "check", "flor"]),
-            (GOOD.replace("args = 1000", "args = \"high\""), &["noise.sub.clusters", "args"]),
-            // Templates: unsupported field, sensor number without `sensors` and vice versa.
-            (GOOD.replace("TELL1_{0:03d}", "TELL1_{1}"), &["noise.level", "path", "{1}"]),
-            (GOOD.replace("sensors = \"R\"\n", ""), &["noise.level", "path", "sensors"]),
             (
-                GOOD.replace("path = \"Velo/VeloClusterMonitor/# VELO clusters\"", "path = \"x\"\nsensors = \"both\""),
+                GOOD.replace("check = \"floor\"", "check = \"flor\""),
+                &["noise.level", "check", "flor"],
+            ),
+            (
+                GOOD.replace("args = 1000", "args = \"high\""),
+                &["noise.sub.clusters", "args"],
+            ),
+            // Templates: unsupported field, sensor number without `sensors` and vice versa.
+            (
+                GOOD.replace("TELL1_{0:03d}", "TELL1_{1}"),
+                &["noise.level", "path", "{1}"],
+            ),
+            (
+                GOOD.replace("sensors = \"R\"\n", ""),
+                &["noise.level", "path", "sensors"],
+            ),
+            (
+                GOOD.replace(
+                    "path = \"Velo/VeloClusterMonitor/# VELO clusters\"",
+                    "path = \"x\"\nsensors = \"both\"",
+                ),
                 &["noise.sub.clusters", "sensors"],
             ),
-            (GOOD.replace("sensors = \"R\"", "sensors = \"Z\""), &["noise.level", "Z"]),
-            (GOOD.replace("trend = [\"mean_content\"]", "trend = [\"median\"]"), &["noise.level", "median"]),
+            (
+                GOOD.replace("sensors = \"R\"", "sensors = \"Z\""),
+                &["noise.level", "Z"],
+            ),
+            (
+                GOOD.replace("trend = [\"mean_content\"]", "trend = [\"median\"]"),
+                &["noise.level", "median"],
+            ),
             // Reference flag disagreeing with the check.
-            (GOOD.replace("args = 1000", "args = 1000\nreference = true"), &["noise.sub.clusters", "reference"]),
+            (
+                GOOD.replace("args = 1000", "args = 1000\nreference = true"),
+                &["noise.sub.clusters", "reference"],
+            ),
             // Keys.
-            (GOOD.replace("key = \"sub\"", "key = \"a.b\""), &["noise", "a.b"]),
-            (GOOD.replace("key = \"sub\"", "key = \"level\""), &["noise.level", "twice"]),
-            (GOOD.replace("key = \"level\"\n", ""), &["noise", "without `key`"]),
+            (
+                GOOD.replace("key = \"sub\"", "key = \"a.b\""),
+                &["noise", "a.b"],
+            ),
+            (
+                GOOD.replace("key = \"sub\"", "key = \"level\""),
+                &["noise.level", "twice"],
+            ),
+            (
+                GOOD.replace("key = \"level\"\n", ""),
+                &["noise", "without `key`"],
+            ),
             // Limits, weights and thresholds.
-            (GOOD.replace("min_we = 3", "min_we = 1"), &["noise.sub", "min_we"]),
-            (GOOD.replace("weight = 2.0", "weight = -1.0"), &["noise.sub.clusters", "weight"]),
-            (GOOD.replace("args = 1000", "args = 1000\nerror_threshold = 90"), &["noise.sub.clusters", "error_threshold"]),
-            (GOOD.replace("args = 1000", "args = 1000\nmin_ww = 3"), &["noise.sub.clusters", "per-sensor"]),
+            (
+                GOOD.replace("min_we = 3", "min_we = 1"),
+                &["noise.sub", "min_we"],
+            ),
+            (
+                GOOD.replace("weight = 2.0", "weight = -1.0"),
+                &["noise.sub.clusters", "weight"],
+            ),
+            (
+                GOOD.replace("args = 1000", "args = 1000\nerror_threshold = 90"),
+                &["noise.sub.clusters", "error_threshold"],
+            ),
+            (
+                GOOD.replace("args = 1000", "args = 1000\nmin_ww = 3"),
+                &["noise.sub.clusters", "per-sensor"],
+            ),
             // A TOML syntax error says where.
-            (GOOD.replace("title = \"Sub\"", "title = Sub"), &["dq.toml", "line"]),
+            (
+                GOOD.replace("title = \"Sub\"", "title = Sub"),
+                &["dq.toml", "line"],
+            ),
         ];
         for (text, wanted) in cases {
             let e = err(&text);
