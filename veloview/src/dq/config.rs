@@ -115,7 +115,7 @@ impl Quantity {
 #[derive(Debug, Clone)]
 pub enum Node {
     Branch(Branch),
-    Leaf(Leaf),
+    Leaf(Box<Leaf>),
 }
 
 impl Node {
@@ -261,7 +261,7 @@ impl DqConfig {
         fn walk<'a>(b: &'a Branch, out: &mut Vec<&'a Leaf>) {
             for c in &b.children {
                 match c {
-                    Node::Leaf(l) => out.push(l),
+                    Node::Leaf(l) => out.push(&**l),
                     Node::Branch(b) => walk(b, out),
                 }
             }
@@ -406,7 +406,7 @@ fn branch(mut table: toml::Table, key: &str, top: bool) -> Result<Branch, String
     let mut children = Vec::new();
     for t in leaves {
         let k = declared_key(&t, key, "leaf")?;
-        children.push(Node::Leaf(leaf(t, &k)?));
+        children.push(Node::Leaf(Box::new(leaf(t, &k)?)));
     }
     for t in branches {
         let k = declared_key(&t, key, "branch")?;
@@ -557,8 +557,9 @@ fn canonical(b: &Branch) -> Value {
             Node::Branch(b) => canonical(b),
             Node::Leaf(l) => json!({
                 "key": l.key, "title": l.title, "weight": l.weight, "path": l.path,
-                "sensors": l.sensors, "limits": l.limits, "check": l.check_name,
-                "args": l.args, "error_threshold": l.error_threshold,
+                // The check's canonical arguments: its defaults written out or not, the same.
+                "sensors": l.sensors, "limits": l.limits, "check": l.check.name(),
+                "args": l.check.args(), "error_threshold": l.error_threshold,
                 "warning_threshold": l.warning_threshold, "reference": l.reference,
                 "trend": l.trend,
             }),
@@ -660,6 +661,19 @@ weight = 2.0
         // A default written out is the same configuration.
         let explicit = GOOD.replace("sensors = \"R\"", "sensors = \"R\"\nerror_threshold = 50.0");
         assert_eq!(DqConfig::parse(&explicit, "c").unwrap().digest(), a);
+        let dead = |args: &str| {
+            GOOD.replace(
+                "check = \"floor\"\nargs = 1.0",
+                &format!("check = \"dead_channels\"\nargs = {args}"),
+            )
+        };
+        // A check's default argument written out is the same configuration too.
+        assert_eq!(
+            DqConfig::parse(&dead("{}"), "e").unwrap().digest(),
+            DqConfig::parse(&dead("{ warning_count = 20 }"), "f")
+                .unwrap()
+                .digest()
+        );
         let changed = GOOD.replace("args = 1000", "args = 1001");
         assert_ne!(DqConfig::parse(&changed, "d").unwrap().digest(), a);
         assert_eq!(a.len(), 32);
