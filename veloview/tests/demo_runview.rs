@@ -156,6 +156,9 @@ fn mean_value(v: &Value) -> f64 {
     values.iter().map(|x| x.as_f64().unwrap()).sum::<f64>() / values.len() as f64
 }
 
+/// Whether a plot's value in the problem run, against the reference run's, shows the problem.
+type Compare = Box<dyn Fn(f64, f64) -> bool>;
+
 #[test]
 fn reference_plots_show_the_injected_problems() {
     let data = data();
@@ -170,30 +173,29 @@ fn reference_plots_show_the_injected_problems() {
         let m = p["magnitude"].as_f64().unwrap();
         // Run-wide problems are judged on sensor 0's plots' run (the plot ignores the sensor).
         let sensor = p["sensor"].as_u64().unwrap_or(0) as u32;
-        let (name, compare): (&str, Box<dyn Fn(f64, f64) -> bool>) =
-            match p["kind"].as_str().unwrap() {
-                "noisy_sensor" => (
-                    "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_Strip",
-                    Box::new(move |run, reference| run > (1.0 + 0.8 * (m - 1.0)) * reference),
-                ),
-                "dead_strips" => (
-                    "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_ChipChannel",
-                    Box::new(|run, reference| run < 0.99 * reference),
-                ),
-                "shifted_pedestal" => (
-                    "Vetra/VeloPedestalSubtractorMoni/TELL1_{0:03d}/Pedestal_Bank",
-                    Box::new(move |run, reference| run > reference + m - 3.0),
-                ),
-                "high_occupancy" => (
-                    "Velo/VeloOccupancyMonitor/OccPerChannelSens{0}",
-                    Box::new(move |run, reference| run > 0.8 * m * reference),
-                ),
-                "low_clusters" => (
-                    "Velo/VeloClusterMonitor/# VELO clusters",
-                    Box::new(move |run, reference| run < (m + 0.1) * reference),
-                ),
-                k => panic!("unknown problem kind {k}"),
-            };
+        let (name, compare): (&str, Compare) = match p["kind"].as_str().unwrap() {
+            "noisy_sensor" => (
+                "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_Strip",
+                Box::new(move |run, reference| run > (1.0 + 0.8 * (m - 1.0)) * reference),
+            ),
+            "dead_strips" => (
+                "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_ChipChannel",
+                Box::new(|run, reference| run < 0.99 * reference),
+            ),
+            "shifted_pedestal" => (
+                "Vetra/VeloPedestalSubtractorMoni/TELL1_{0:03d}/Pedestal_Bank",
+                Box::new(move |run, reference| run > reference + m - 3.0),
+            ),
+            "high_occupancy" => (
+                "Velo/VeloOccupancyMonitor/OccPerChannelSens{0}",
+                Box::new(move |run, reference| run > 0.8 * m * reference),
+            ),
+            "low_clusters" => (
+                "Velo/VeloClusterMonitor/# VELO clusters",
+                Box::new(move |run, reference| run < (m + 0.1) * reference),
+            ),
+            k => panic!("unknown problem kind {k}"),
+        };
         let shown = ok(&data, &req(name, run, sensor, false));
         let reference = ok(&data, &req(name, run, sensor, true));
         assert_eq!(reference["data"]["reference"], true);

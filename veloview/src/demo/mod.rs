@@ -409,7 +409,7 @@ fn make_problem(
             let n = (magnitude.round() as usize).clamp(1, sensor::CHANNELS);
             // A whole number of chips starts on a chip boundary, as a dead Beetle would;
             // anything else anywhere.
-            let lo = if n % sensor::CHIP_CHANNELS == 0 {
+            let lo = if n.is_multiple_of(sensor::CHIP_CHANNELS) {
                 let chips = sensor::CHIPS - n / sensor::CHIP_CHANNELS + 1;
                 rng.below(chips as u64) as usize * sensor::CHIP_CHANNELS
             } else {

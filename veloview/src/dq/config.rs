@@ -115,7 +115,7 @@ impl Quantity {
 #[derive(Debug, Clone)]
 pub enum Node {
     Branch(Branch),
-    Leaf(Leaf),
+    Leaf(Box<Leaf>),
 }
 
 impl Node {
@@ -261,7 +261,7 @@ impl DqConfig {
         fn walk<'a>(b: &'a Branch, out: &mut Vec<&'a Leaf>) {
             for c in &b.children {
                 match c {
-                    Node::Leaf(l) => out.push(l),
+                    Node::Leaf(l) => out.push(&**l),
                     Node::Branch(b) => walk(b, out),
                 }
             }
@@ -406,7 +406,7 @@ fn branch(mut table: toml::Table, key: &str, top: bool) -> Result<Branch, String
     let mut children = Vec::new();
     for t in leaves {
         let k = declared_key(&t, key, "leaf")?;
-        children.push(Node::Leaf(leaf(t, &k)?));
+        children.push(Node::Leaf(Box::new(leaf(t, &k)?)));
     }
     for t in branches {
         let k = declared_key(&t, key, "branch")?;
@@ -557,8 +557,9 @@ fn canonical(b: &Branch) -> Value {
             Node::Branch(b) => canonical(b),
             Node::Leaf(l) => json!({
                 "key": l.key, "title": l.title, "weight": l.weight, "path": l.path,
-                "sensors": l.sensors, "limits": l.limits, "check": l.check_name,
-                "args": l.args, "error_threshold": l.error_threshold,
+                // The check's canonical arguments: its defaults written out or not, the same.
+                "sensors": l.sensors, "limits": l.limits, "check": l.check.name(),
+                "args": l.check.args(), "error_threshold": l.error_threshold,
                 "warning_threshold": l.warning_threshold, "reference": l.reference,
                 "trend": l.trend,
             }),
@@ -633,7 +634,10 @@ weight = 2.0
         };
         assert_eq!(level.key, "noise.level");
         assert_eq!(level.sensors, Some(SensorSet::R));
-        assert_eq!((level.error_threshold, level.warning_threshold), (50.0, 80.0));
+        assert_eq!(
+            (level.error_threshold, level.warning_threshold),
+            (50.0, 80.0)
+        );
         assert_eq!(level.limits, BRANCH_LIMITS);
         assert_eq!(level.trend, [Quantity::MeanContent]);
         let Node::Branch(sub) = &noise.children[1] else {
@@ -649,11 +653,27 @@ weight = 2.0
     #[test]
     fn the_digest_ignores_layout_and_follows_settings() {
         let a = DqConfig::parse(GOOD, "a").unwrap().digest();
-        let spaced = format!("# a comment\n{}", GOOD.replace("args = 1.0", "args   =   1.0"));
+        let spaced = format!(
+            "# a comment\n{}",
+            GOOD.replace("args = 1.0", "args   =   1.0")
+        );
         assert_eq!(DqConfig::parse(&spaced, "b").unwrap().digest(), a);
         // A default written out is the same configuration.
         let explicit = GOOD.replace("sensors = \"R\"", "sensors = \"R\"\nerror_threshold = 50.0");
         assert_eq!(DqConfig::parse(&explicit, "c").unwrap().digest(), a);
+        let dead = |args: &str| {
+            GOOD.replace(
+                "check = \"floor\"\nargs = 1.0",
+                &format!("check = \"dead_channels\"\nargs = {args}"),
+            )
+        };
+        // A check's default argument written out is the same configuration too.
+        assert_eq!(
+            DqConfig::parse(&dead("{}"), "e").unwrap().digest(),
+            DqConfig::parse(&dead("{ warning_count = 20 }"), "f")
+                .unwrap()
+                .digest()
+        );
         let changed = GOOD.replace("args = 1000", "args = 1001");
         assert_ne!(DqConfig::parse(&changed, "d").unwrap().digest(), a);
         assert_eq!(a.len(), 32);
@@ -664,34 +684,88 @@ weight = 2.0
     fn errors_name_the_node_and_the_field() {
         let cases = [
             // An unknown field in a leaf, a branch and the top node.
-            (GOOD.replace("trend = [", "trnd = 1\ntrend = ["), &["noise.level", "trnd"][..]),
-            (GOOD.replace("min_ww = 2", "min_wx = 2"), &["noise.sub", "min_wx"]),
+            (
+                GOOD.replace("trend = [", "trnd = 1\ntrend = ["),
+                &["noise.level", "trnd"][..],
+            ),
+            (
+                GOOD.replace("min_ww = 2", "min_wx = 2"),
+                &["noise.sub", "min_wx"],
+            ),
             (format!("colour = 1\n{GOOD}"), &["top node", "colour"]),
             // An unknown check, bad arguments.
-            (GOOD.replace("check = \"floor\"", "check = \"flor\""), &["noise.level", "check", "flor"]),
-            (GOOD.replace("args = 1000", "args = \"high\""), &["noise.sub.clusters", "args"]),
-            // Templates: unsupported field, sensor number without `sensors` and vice versa.
-            (GOOD.replace("TELL1_{0:03d}", "TELL1_{1}"), &["noise.level", "path", "{1}"]),
-            (GOOD.replace("sensors = \"R\"\n", ""), &["noise.level", "path", "sensors"]),
             (
-                GOOD.replace("path = \"Velo/VeloClusterMonitor/# VELO clusters\"", "path = \"x\"\nsensors = \"both\""),
+                GOOD.replace("check = \"floor\"", "check = \"flor\""),
+                &["noise.level", "check", "flor"],
+            ),
+            (
+                GOOD.replace("args = 1000", "args = \"high\""),
+                &["noise.sub.clusters", "args"],
+            ),
+            // Templates: unsupported field, sensor number without `sensors` and vice versa.
+            (
+                GOOD.replace("TELL1_{0:03d}", "TELL1_{1}"),
+                &["noise.level", "path", "{1}"],
+            ),
+            (
+                GOOD.replace("sensors = \"R\"\n", ""),
+                &["noise.level", "path", "sensors"],
+            ),
+            (
+                GOOD.replace(
+                    "path = \"Velo/VeloClusterMonitor/# VELO clusters\"",
+                    "path = \"x\"\nsensors = \"both\"",
+                ),
                 &["noise.sub.clusters", "sensors"],
             ),
-            (GOOD.replace("sensors = \"R\"", "sensors = \"Z\""), &["noise.level", "Z"]),
-            (GOOD.replace("trend = [\"mean_content\"]", "trend = [\"median\"]"), &["noise.level", "median"]),
+            (
+                GOOD.replace("sensors = \"R\"", "sensors = \"Z\""),
+                &["noise.level", "Z"],
+            ),
+            (
+                GOOD.replace("trend = [\"mean_content\"]", "trend = [\"median\"]"),
+                &["noise.level", "median"],
+            ),
             // Reference flag disagreeing with the check.
-            (GOOD.replace("args = 1000", "args = 1000\nreference = true"), &["noise.sub.clusters", "reference"]),
+            (
+                GOOD.replace("args = 1000", "args = 1000\nreference = true"),
+                &["noise.sub.clusters", "reference"],
+            ),
             // Keys.
-            (GOOD.replace("key = \"sub\"", "key = \"a.b\""), &["noise", "a.b"]),
-            (GOOD.replace("key = \"sub\"", "key = \"level\""), &["noise.level", "twice"]),
-            (GOOD.replace("key = \"level\"\n", ""), &["noise", "without `key`"]),
+            (
+                GOOD.replace("key = \"sub\"", "key = \"a.b\""),
+                &["noise", "a.b"],
+            ),
+            (
+                GOOD.replace("key = \"sub\"", "key = \"level\""),
+                &["noise.level", "twice"],
+            ),
+            (
+                GOOD.replace("key = \"level\"\n", ""),
+                &["noise", "without `key`"],
+            ),
             // Limits, weights and thresholds.
-            (GOOD.replace("min_we = 3", "min_we = 1"), &["noise.sub", "min_we"]),
-            (GOOD.replace("weight = 2.0", "weight = -1.0"), &["noise.sub.clusters", "weight"]),
-            (GOOD.replace("args = 1000", "args = 1000\nerror_threshold = 90"), &["noise.sub.clusters", "error_threshold"]),
-            (GOOD.replace("args = 1000", "args = 1000\nmin_ww = 3"), &["noise.sub.clusters", "per-sensor"]),
+            (
+                GOOD.replace("min_we = 3", "min_we = 1"),
+                &["noise.sub", "min_we"],
+            ),
+            (
+                GOOD.replace("weight = 2.0", "weight = -1.0"),
+                &["noise.sub.clusters", "weight"],
+            ),
+            (
+                GOOD.replace("args = 1000", "args = 1000\nerror_threshold = 90"),
+                &["noise.sub.clusters", "error_threshold"],
+            ),
+            (
+                GOOD.replace("args = 1000", "args = 1000\nmin_ww = 3"),
+                &["noise.sub.clusters", "per-sensor"],
+            ),
             // A TOML syntax error says where.
-            (GOOD.replace("title = \"Sub\"", "title = Sub"), &["dq.toml", "line"]),
+            (
+                GOOD.replace("title = \"Sub\"", "title = Sub"),
+                &["dq.toml", "line"],
+            ),
         ];
         for (text, wanted) in cases {
             let e = err(&text);

@@ -74,7 +74,8 @@ enum Reference {
     Absent(String),
     /// A reference run whose file cannot be read: reference checks are ERROR with this reason.
     Unreadable(u32, String),
-    Present(u32, Source),
+    /// The reference run and its file (`None`: the run's own).
+    Present(u32, Option<Source>),
 }
 
 /// Evaluate `run` by `config`. An error only when the run cannot be judged at all: not in the
@@ -90,11 +91,10 @@ pub fn evaluate_run(data: &RunData, config: &DqConfig, run: u32) -> Result<RunEv
         Some(r) if !list.contains(r) => Reference::Absent(format!(
             "reference run {r} of run {run} is not in the processed run list"
         )),
-        Some(r) if r == run => {
-            Reference::Present(r, Source::open(data, r, format!("run file {r}"))?)
-        }
+        // A reference run is its own reference: its file is open already.
+        Some(r) if r == run => Reference::Present(r, None),
         Some(r) => match Source::open(data, r, format!("reference run file {r}")) {
-            Ok(s) => Reference::Present(r, s),
+            Ok(s) => Reference::Present(r, Some(s)),
             Err(e) => Reference::Unreadable(r, format!("reference run {r}: {e}")),
         },
     };
@@ -118,7 +118,7 @@ pub fn evaluate_run(data: &RunData, config: &DqConfig, run: u32) -> Result<RunEv
                 }
             }
         }
-        judge_leaf(leaf, hist, &reference, &name)
+        judge_leaf(leaf, hist, &reference, &source, &name)
     };
     let root = tree::evaluate_tree(&config.root, &mut judge);
     collect_scores(&root, &mut trends);
@@ -134,6 +134,7 @@ fn judge_leaf(
     leaf: &Leaf,
     hist: Result<Rc<Histogram>, String>,
     reference: &Reference,
+    own: &Source,
     name: &str,
 ) -> LeafResult {
     let ref_hist = if leaf.reference {
@@ -142,7 +143,7 @@ fn judge_leaf(
             Reference::Unreadable(_, reason) => {
                 return LeafResult::Evaluated(Outcome::error(reason.clone()))
             }
-            Reference::Present(r, s) => match s.get(name) {
+            Reference::Present(r, s) => match s.as_ref().unwrap_or(own).get(name) {
                 Ok(h) => Some((h, *r)),
                 Err(e) => return LeafResult::Evaluated(Outcome::error(e)),
             },
