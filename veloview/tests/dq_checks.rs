@@ -39,6 +39,17 @@ fn th1d() -> Histogram {
     Histogram::new_1d("TH1D", "h", "", Axis::uniform(100, -10.0, 10.0))
 }
 
+/// An empty TH2D of unit bins from 0.
+fn th2d(nx: usize, ny: usize) -> Histogram {
+    Histogram::new_2d(
+        "TH2D",
+        "h",
+        "",
+        Axis::uniform(nx, 0.0, nx as f64),
+        Axis::uniform(ny, 0.0, ny as f64),
+    )
+}
+
 /// `FillRandom("pol0", n)` on [-10, 10].
 fn flat(n: usize, seed: u64) -> Histogram {
     let mut rng = Rng(seed);
@@ -278,13 +289,7 @@ fn chi2_uw_and_2d_and_kolmogorov_ranges_are_roots() {
     assert!((detail(&o, "chi2") - want).abs() < 1e-12, "{o:?} vs {want}");
     assert!((detail(&o, "p") - (-want / 2.0).exp()).abs() < 1e-12);
     // 2D: a histogram against itself has χ² 0 and p 1; ndf counts the non-empty cells − 1.
-    let mut h2 = Histogram::new_2d(
-        "TH2D",
-        "h",
-        "",
-        Axis::uniform(3, 0.0, 3.0),
-        Axis::uniform(2, 0.0, 2.0),
-    );
+    let mut h2 = th2d(3, 2);
     for (x, y, n) in [(0.5, 0.5, 5), (1.5, 0.5, 7), (2.5, 1.5, 9)] {
         for _ in 0..n {
             h2.fill_2d(x, y, 1.0);
@@ -491,15 +496,14 @@ fn unusable_inputs_are_errors_with_a_reason() {
     let mut nan = good.clone();
     nan.array[40] = f64::NAN;
     assert!(reason(&check("floor", json!(1)), &nan, None).contains("non-finite"));
-    let mut h2 = Histogram::new_2d(
-        "TH2D",
-        "h",
-        "",
-        Axis::uniform(4, 0.0, 4.0),
-        Axis::uniform(4, 0.0, 4.0),
-    );
+    let mut h2 = th2d(4, 4);
     h2.fill_2d(1.0, 1.0, 1.0);
     assert!(reason(&check("dead_channels", json!({})), &h2, None).contains("1D"));
+    // One bin holding data leaves no degree of freedom, in either χ² mode.
+    for opt in ["", "chi2/ndf"] {
+        let one = counts(&[5, 0, 0], 1.0);
+        assert!(reason(&check("chi2", json!(opt)), &one, Some(&one)).contains("degrees of freedom"));
+    }
     // Score-only checks report failures as ERROR too.
     let o = check("integral", json!({"min": 1, "tolerance": 1})).evaluate(&th1d(), None);
     assert_eq!(o.level, Some(Level::Error));
