@@ -13,7 +13,6 @@
 //! line number. Only a missing or unusable header spoils the whole file.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// 64 MiB is a million runs with room to spare: a bigger file is a wrong path.
@@ -256,21 +255,14 @@ impl RunInfoFile {
 
     /// Read and parse a run-info file. Bytes that are not UTF-8 only spoil their own line.
     pub fn load(path: &Path) -> Result<RunInfoFile, RunInfoError> {
-        let io = |source| RunInfoError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .map_err(io)?
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(RunInfoError::TooLarge {
+        let bytes = super::runs::read_capped(path, MAX_FILE_BYTES)
+            .map_err(|source| RunInfoError::Io {
                 path: path.to_path_buf(),
-            });
-        }
+                source,
+            })?
+            .ok_or_else(|| RunInfoError::TooLarge {
+                path: path.to_path_buf(),
+            })?;
         RunInfoFile::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| match e {
             RunInfoError::Header(m) => RunInfoError::Header(format!("{}: {m}", path.display())),
             other => other,
@@ -408,8 +400,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146097 + doe - 719468
 }
 
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+/// The inverse of [`days_from_civil`]: (year, month, day) of a day count since 1970-01-01.
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719468;
     let era = z.div_euclid(146097);
     let doe = z.rem_euclid(146097);
