@@ -60,16 +60,28 @@ fn scan_evaluates_what_needs_it_and_force_does_all_again() {
     let d = Dataset::new("scan", 4);
     let out = d.scan(&[], &bundled_config());
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("evaluated 4 runs"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("evaluated 4 runs"),
+        "{}",
+        stderr(&out)
+    );
     let store = Store::open(&d.url()).unwrap();
     let states = store.states().unwrap();
     assert_eq!(states.len(), 4);
 
     let out = d.scan(&[], &bundled_config());
-    assert!(stderr(&out).contains("evaluated 0 runs"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("evaluated 0 runs"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = d.scan(&["--force"], &bundled_config());
-    assert!(stderr(&out).contains("evaluated 4 runs"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("evaluated 4 runs"),
+        "{}",
+        stderr(&out)
+    );
     for run in states.keys() {
         assert_eq!(store.history(*run).unwrap().len(), 2, "run {run}");
     }

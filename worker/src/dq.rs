@@ -19,9 +19,11 @@ pub struct Dq {
     pub evaluator: Arc<Evaluator>,
     /// Between scans; 0 turns the automatic scan off.
     pub scan_every: Duration,
-    /// The longest an evaluation may run: the per-run lock expires after it, so a worker killed
-    /// mid-evaluation blocks the run no longer than this.
+    /// The longest an evaluation may run: the per-run lock expires after it at the latest.
     pub eval_timeout: Duration,
+    /// A worker whose heartbeat is older than this is dead: a lock it holds is taken over (its
+    /// job is handed out again after the same time, and must not wait for the lock to expire).
+    pub worker_dead_after: Duration,
     /// How long a queued evaluation stays marked pending. A job lost for good (Redis flushed)
     /// is queued again by a scan after this.
     pub pending_ttl: Duration,
@@ -134,7 +136,7 @@ impl Dq {
                 .arg(hold_ms)
                 .query_async(conn)
                 .await?;
-            if got.is_some() {
+            if got.is_some() || self.take_over_from_dead(conn, &lock, worker).await? {
                 break;
             }
             anyhow::ensure!(
@@ -166,6 +168,42 @@ impl Dq {
             Ok(stored) => json!({"success": true, "data": stored_json(&stored)}),
             Err(message) => json!({"success": false, "message": message}),
         })
+    }
+}
+
+impl Dq {
+    /// Take `lock` over if the worker holding it is dead (no heartbeat for `worker_dead_after`):
+    /// a killed worker's run is then evaluated as soon as its job is handed out again.
+    async fn take_over_from_dead(
+        &self,
+        conn: &mut ConnectionManager,
+        lock: &str,
+        worker: &str,
+    ) -> redis::RedisResult<bool> {
+        let Some(holder): Option<String> = conn.get(lock).await? else {
+            return Ok(false);
+        };
+        let beat: Option<f64> = conn.zscore(keys::WORKERS, &holder).await?;
+        let now = velo_jobs::record::now_ms() as f64;
+        let dead_ms = self.worker_dead_after.as_millis() as f64;
+        if beat.is_some_and(|b| now - b <= dead_ms) {
+            return Ok(false);
+        }
+        // Only if the dead worker still holds it: another waiter may have taken it first.
+        let taken: i32 = redis::Script::new(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+               redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0",
+        )
+        .key(lock)
+        .arg(&holder)
+        .arg(worker)
+        .arg(self.eval_timeout.as_millis().max(1) as u64)
+        .invoke_async(conn)
+        .await?;
+        if taken == 1 {
+            tracing::info!(lock, dead = %holder, "took over a dead worker's evaluation lock");
+        }
+        Ok(taken == 1)
     }
 }
 

@@ -1,9 +1,9 @@
 //! Running one job: mark it started, run its task on a blocking thread with a time limit, store
 //! the result, tell velo-web it ended.
 
+use crate::dq::Dq;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
-use crate::dq::Dq;
 use std::sync::Arc;
 use std::time::Duration;
 use velo_config::Settings;

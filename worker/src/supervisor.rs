@@ -39,14 +39,24 @@ impl Worker {
         let id = format!("{host}-{}", std::process::id());
         // A data-quality configuration that does not parse, or a store that cannot be opened,
         // stops the worker at start with the reason, rather than failing every evaluation.
-        let evaluator = Evaluator::from_settings(&settings)
-            .map_err(|e| anyhow::anyhow!("data quality: {e}"))?;
+        // On a thread of its own: the PostgreSQL client blocks on a runtime of its own, which
+        // may not be started from inside the worker's (this is called from async main).
+        let evaluator = std::thread::scope(|s| {
+            s.spawn(|| Evaluator::from_settings(&settings))
+                .join()
+                .unwrap_or_else(|_| Err("opening the data-quality store panicked".into()))
+        })
+        .map_err(|e| anyhow::anyhow!("data quality: {e}"))?;
         let timeout = Duration::from_secs(settings.job_timeout_secs.max(1));
         let scan_every = Duration::from_secs(settings.dq_scan_secs);
         let dq = Arc::new(Dq {
             evaluator: Arc::new(evaluator),
             scan_every,
             eval_timeout: timeout,
+            worker_dead_after: Duration::from_secs(
+                settings.worker_heartbeat_secs.max(1)
+                    * settings.worker_missed_heartbeats.max(1) as u64,
+            ),
             pending_ttl: (scan_every * 10).max(timeout * settings.job_max_attempts.max(1)),
             result_ttl_secs: settings.result_ttl_secs.max(1),
             debug_delay: if settings.debug_tasks {

@@ -51,7 +51,10 @@ fn scan_evaluates_and_keeps_history(sys: &System, store: &Store) {
         })
         .unwrap();
     assert_eq!(page.runs.len(), RUNS as usize);
-    assert!(page.runs.iter().all(|r| r.level.is_some() && !r.branches.is_empty()));
+    assert!(page
+        .runs
+        .iter()
+        .all(|r| r.level.is_some() && !r.branches.is_empty()));
     // Run info from the demo's RunInfo.csv reached the store.
     assert!(page.runs.iter().all(|r| r.start_ms.is_some()), "{page:?}");
 
@@ -61,12 +64,19 @@ fn scan_evaluates_and_keeps_history(sys: &System, store: &Store) {
     let donor = data.run_file(first + 1).unwrap();
     let target = data.run_file(changed).unwrap();
     std::fs::copy(&donor, &target).unwrap();
-    let history = wait_until("the changed run evaluated again", Duration::from_secs(60), || {
-        let h = store.history(changed).ok()?;
-        (h.len() == 2).then_some(h)
-    });
+    let history = wait_until(
+        "the changed run evaluated again",
+        Duration::from_secs(60),
+        || {
+            let h = store.history(changed).ok()?;
+            (h.len() == 2).then_some(h)
+        },
+    );
     assert!(history[0].current && !history[1].current, "{history:?}");
-    assert_eq!(history[0].file_size, std::fs::metadata(&target).unwrap().len());
+    assert_eq!(
+        history[0].file_size,
+        std::fs::metadata(&target).unwrap().len()
+    );
     // That scan looked at every run: the unchanged ones were left alone.
     for run in first..first + RUNS {
         if run != changed {
@@ -98,20 +108,24 @@ fn the_scan_evaluates_every_run_and_keeps_history() {
 #[test]
 fn the_scan_works_with_postgresql() {
     let pg = PostgresServer::start();
-    let (sys, store) = scan_system("dq-pg", 2, Some(pg.url()));
+    let (sys, store) = scan_system("dq-pg", 2, Some(pg.create_database("dq_scan")));
     scan_evaluates_and_keeps_history(&sys, &store);
 }
 
 #[test]
 fn a_run_that_does_not_exist_is_refused_up_front() {
     let sys = System::start("dq-bad", 1, &[]);
-    let r = sys
-        .http
-        .post("/jobs", &json!({"task_name": "dq.evaluate_run", "args": {"run": "x"}}));
+    let r = sys.http.post(
+        "/jobs",
+        &json!({"task_name": "dq.evaluate_run", "args": {"run": "x"}}),
+    );
     assert_eq!(r.status, 400, "{}", r.body);
     let done = sys.run("dq.evaluate_run", json!({"run": 1}));
     assert_eq!(done["result"]["success"], false, "{done}");
-    assert!(done["result"]["message"].as_str().unwrap().contains("1"), "{done}");
+    assert!(
+        done["result"]["message"].as_str().unwrap().contains("1"),
+        "{done}"
+    );
 }
 
 #[test]
@@ -149,13 +163,13 @@ fn two_workers_never_evaluate_one_run_at_once() {
     let run = data.run;
     let url = data.dq_database_url();
     let delay = 1500;
-    let sys = System::start_with(
-        data,
-        2,
-        &[("VELO_DEBUG_DQ_DELAY_MS", &delay.to_string())],
-    );
-    let a = sys.http.submit("dq.evaluate_run", json!({"run": run, "force": true}));
-    let b = sys.http.submit("dq.evaluate_run", json!({"run": run, "force": true}));
+    let sys = System::start_with(data, 2, &[("VELO_DEBUG_DQ_DELAY_MS", &delay.to_string())]);
+    let a = sys
+        .http
+        .submit("dq.evaluate_run", json!({"run": run, "force": true}));
+    let b = sys
+        .http
+        .submit("dq.evaluate_run", json!({"run": run, "force": true}));
     let a = sys.wait_final(a["id"].as_str().unwrap(), Duration::from_secs(60));
     let b = sys.wait_final(b["id"].as_str().unwrap(), Duration::from_secs(60));
     assert_eq!(a["status"], "finished", "{a}");

@@ -140,7 +140,10 @@ pub(crate) fn states(c: &mut dyn Conn) -> Result<HashMap<u32, EvalState>, StoreE
 
 pub(crate) fn state_of(c: &mut dyn Conn, run: u32) -> Result<Option<EvalState>, StoreError> {
     let rows = c.rows(&format!("{STATE} WHERE c.run = $1"), &[Param::int(run)])?;
-    rows.first().map(state).transpose().map(|s| s.map(|(_, s)| s))
+    rows.first()
+        .map(state)
+        .transpose()
+        .map(|s| s.map(|(_, s)| s))
 }
 
 /// The overview's columns of current evaluations; `{where}` filters `c` (current_evaluations).

@@ -37,9 +37,7 @@ pub async fn enqueue(
         .await
         .map_err(|e| QueueError(e.to_string()))?;
     // apalis-redis does not announce pushes itself (see keys::queue_wakeup_channel).
-    let _: () = conn
-        .publish(keys::queue_wakeup_channel(), &rec.id)
-        .await?;
+    let _: () = conn.publish(keys::queue_wakeup_channel(), &rec.id).await?;
     Ok(())
 }
 

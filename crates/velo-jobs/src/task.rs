@@ -214,12 +214,25 @@ mod tests {
     #[test]
     fn evaluate_args_resolve_and_bad_ones_are_refused() {
         let t = Task::resolve(DQ_EVALUATE_RUN, &json!({"run": 7}), false).unwrap();
-        assert_eq!(t, Task::EvaluateRun(EvaluateArgs { run: 7, force: false }));
+        assert_eq!(
+            t,
+            Task::EvaluateRun(EvaluateArgs {
+                run: 7,
+                force: false
+            })
+        );
         assert_eq!(t.canonical_args(), json!({"run": 7}));
         let t = Task::resolve(DQ_EVALUATE_RUN, &json!({"run": 7, "force": true}), false).unwrap();
         assert_eq!(t.canonical_args(), json!({"force": true, "run": 7}));
-        for args in [json!({}), json!({"run": -1}), json!({"run": 1, "sensor": 2})] {
-            assert!(Task::resolve(DQ_EVALUATE_RUN, &args, false).is_err(), "{args}");
+        for args in [
+            json!({}),
+            json!({"run": -1}),
+            json!({"run": 1, "sensor": 2}),
+        ] {
+            assert!(
+                Task::resolve(DQ_EVALUATE_RUN, &args, false).is_err(),
+                "{args}"
+            );
         }
     }
 

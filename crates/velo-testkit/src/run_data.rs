@@ -91,7 +91,10 @@ impl RunDataDir {
     /// own into tests about other jobs.
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
-            ("VELO_DQ_CONFIG_FILE".into(), dq_config_file().display().to_string()),
+            (
+                "VELO_DQ_CONFIG_FILE".into(),
+                dq_config_file().display().to_string(),
+            ),
             ("VELO_DQ_DATABASE_URL".into(), self.dq_database_url()),
             (
                 "VELO_RUN_INFO_FILE".into(),

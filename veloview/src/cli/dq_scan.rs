@@ -10,7 +10,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for a in args {
         match a.as_str() {
             "--force" => force = true,
-            other => return Err(format!("unexpected argument {other:?}\nusage:\n{}", super::USAGE)),
+            other => {
+                return Err(format!(
+                    "unexpected argument {other:?}\nusage:\n{}",
+                    super::USAGE
+                ))
+            }
         }
     }
     let settings = velo_config::Settings::load().map_err(|e| e.to_string())?;

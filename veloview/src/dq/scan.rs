@@ -88,7 +88,12 @@ impl Evaluator {
         let config = DqConfig::load(&s.dq_config_file)?;
         let store = Store::open(&s.dq_database_url).map_err(|e| e.to_string())?;
         let info = (!s.run_info_file.as_os_str().is_empty()).then(|| s.run_info_file.clone());
-        Ok(Evaluator::new(RunData::from_settings(s), config, store, info))
+        Ok(Evaluator::new(
+            RunData::from_settings(s),
+            config,
+            store,
+            info,
+        ))
     }
 
     pub fn config_digest(&self) -> &str {
