@@ -39,6 +39,17 @@ fn th1d() -> Histogram {
     Histogram::new_1d("TH1D", "h", "", Axis::uniform(100, -10.0, 10.0))
 }
 
+/// An empty TH2D of unit bins from 0.
+fn th2d(nx: usize, ny: usize) -> Histogram {
+    Histogram::new_2d(
+        "TH2D",
+        "h",
+        "",
+        Axis::uniform(nx, 0.0, nx as f64),
+        Axis::uniform(ny, 0.0, ny as f64),
+    )
+}
+
 /// `FillRandom("pol0", n)` on [-10, 10].
 fn flat(n: usize, seed: u64) -> Histogram {
     let mut rng = Rng(seed);
@@ -278,13 +289,7 @@ fn chi2_uw_and_2d_and_kolmogorov_ranges_are_roots() {
     assert!((detail(&o, "chi2") - want).abs() < 1e-12, "{o:?} vs {want}");
     assert!((detail(&o, "p") - (-want / 2.0).exp()).abs() < 1e-12);
     // 2D: a histogram against itself has χ² 0 and p 1; ndf counts the non-empty cells − 1.
-    let mut h2 = Histogram::new_2d(
-        "TH2D",
-        "h",
-        "",
-        Axis::uniform(3, 0.0, 3.0),
-        Axis::uniform(2, 0.0, 2.0),
-    );
+    let mut h2 = th2d(3, 2);
     for (x, y, n) in [(0.5, 0.5, 5), (1.5, 0.5, 7), (2.5, 1.5, 9)] {
         for _ in 0..n {
             h2.fill_2d(x, y, 1.0);
@@ -335,15 +340,35 @@ fn chi2_options_are_checked() {
 
 // ---- robustness and properties ----
 
+/// Histograms no detector should write: NaN, ±inf, negative, huge and tiny contents, 1 or 2
+/// bins, empty; variable, degenerate and huge axes; 2D histograms; profiles with odd entries;
+/// Sumw2 that disagrees with the contents.
 fn hostile(rng: &mut Rng, i: usize) -> Histogram {
     let nbins = match i % 5 {
         0 => 1,
         1 => 2,
         _ => 1 + (rng.next_u64() % 200) as usize,
     };
-    let mut h = Histogram::new_1d("TH1D", "h", "", Axis::uniform(nbins, -5.0, 5.0));
+    let x = match i % 4 {
+        0 => {
+            let mut e = vec![-3.0];
+            for _ in 0..nbins {
+                e.push(e.last().unwrap() + 1e-6 + rng.uniform() * 2.0);
+            }
+            Axis::variable(e)
+        }
+        1 => Axis::uniform(nbins, 1.0, 1.0),
+        2 => Axis::uniform(nbins, -1e300, 1e300),
+        _ => Axis::uniform(nbins, -5.0, 5.0),
+    };
+    let mut h = match i % 6 {
+        0 => Histogram::new_2d("TH2D", "h", "", x, Axis::uniform(1 + i % 3, 0.0, 1.0)),
+        1 => Histogram::new_profile("p", "", x),
+        _ => Histogram::new_1d("TH1D", "h", "", x),
+    };
     let kind = i % 9;
-    for b in 0..h.array.len() {
+    let cells = h.array.len();
+    for b in 0..cells {
         let u = rng.uniform();
         h.array[b] = match kind {
             0 => 0.0,
@@ -356,10 +381,18 @@ fn hostile(rng: &mut Rng, i: usize) -> Histogram {
             _ => 100.0 * u - 30.0,
         };
     }
-    if kind == 7 {
+    if let Some(p) = h.profile.as_mut() {
+        for e in p.bin_entries.iter_mut() {
+            *e = (rng.uniform() * 4.0).floor() - 1.0;
+        }
+    }
+    if i % 8 == 3 {
+        h.sumw2 = (0..cells).map(|_| rng.uniform() * 5.0 - 1.0).collect();
+    }
+    if kind == 7 && h.profile.is_none() {
         h.reset_stats();
     } else {
-        h.stats.entries = h.array.len() as f64;
+        h.stats.entries = cells as f64;
     }
     h
 }
@@ -463,15 +496,14 @@ fn unusable_inputs_are_errors_with_a_reason() {
     let mut nan = good.clone();
     nan.array[40] = f64::NAN;
     assert!(reason(&check("floor", json!(1)), &nan, None).contains("non-finite"));
-    let mut h2 = Histogram::new_2d(
-        "TH2D",
-        "h",
-        "",
-        Axis::uniform(4, 0.0, 4.0),
-        Axis::uniform(4, 0.0, 4.0),
-    );
+    let mut h2 = th2d(4, 4);
     h2.fill_2d(1.0, 1.0, 1.0);
     assert!(reason(&check("dead_channels", json!({})), &h2, None).contains("1D"));
+    // One bin holding data leaves no degree of freedom, in either χ² mode.
+    for opt in ["", "chi2/ndf"] {
+        let one = counts(&[5, 0, 0], 1.0);
+        assert!(reason(&check("chi2", json!(opt)), &one, Some(&one)).contains("degrees of freedom"));
+    }
     // Score-only checks report failures as ERROR too.
     let o = check("integral", json!({"min": 1, "tolerance": 1})).evaluate(&th1d(), None);
     assert_eq!(o.level, Some(Level::Error));
@@ -629,6 +661,14 @@ fn noisy_strips_are_found_against_their_neighbours() {
     )
     .evaluate(&p, None);
     assert_eq!(level(&o), Level::Error);
+    // Interleaved channels of two kinds (every third 3× the others, as inner and outer strips
+    // of a Φ sensor in channel order): with stride 3 each is compared with its own kind.
+    let interleaved = noise_profile(7, |ch| Some(if ch % 3 == 0 { 6.0 } else { 2.0 }));
+    let o = check("noisy_channels", json!({"neighbours": 2})).evaluate(&interleaved, None);
+    assert!(o.bad_channels.len() > 600, "{}", o.bad_channels.len());
+    let o =
+        check("noisy_channels", json!({"neighbours": 2, "stride": 3})).evaluate(&interleaved, None);
+    assert!(o.bad_channels.is_empty(), "{:?}", o.bad_channels);
     // A whole sensor noisier by 1.5 has no strip noisy against its neighbours.
     let o = check("noisy_channels", json!({})).evaluate(&noise_profile(5, |_| Some(3.0)), None);
     assert!(o.bad_channels.is_empty());

@@ -212,6 +212,9 @@ const NOISY_LIMITS: [Option<u64>; 4] = [Some(10), Some(50), None, None];
 fn three() -> usize {
     3
 }
+fn one_bin() -> usize {
+    1
+}
 fn one() -> f64 {
     1.0
 }
@@ -226,6 +229,10 @@ fn one() -> f64 {
 pub struct NoisyChannels {
     #[serde(default = "three")]
     pub neighbours: usize,
+    /// Neighbours are the bins ±stride, ±2·stride, …: 3 compares each Φ-sensor channel with
+    /// channels of its own kind where channel order interleaves inner and outer strips.
+    #[serde(default = "one_bin")]
+    pub stride: usize,
     #[serde(default = "one")]
     pub tolerance: f64,
     #[serde(flatten)]
@@ -233,7 +240,7 @@ pub struct NoisyChannels {
 }
 
 pub fn noisy_keys() -> Vec<&'static str> {
-    keys(&["neighbours", "tolerance"])
+    keys(&["neighbours", "stride", "tolerance"])
 }
 
 impl NoisyChannels {
@@ -242,6 +249,12 @@ impl NoisyChannels {
             return Err(format!(
                 "noisy_channels: neighbours must be 1 to 1024, not {}",
                 self.neighbours
+            ));
+        }
+        if self.stride == 0 || self.stride > 1024 {
+            return Err(format!(
+                "noisy_channels: stride must be 1 to 1024, not {}",
+                self.stride
             ));
         }
         args::non_negative("noisy_channels", "tolerance", self.tolerance)?;
@@ -256,27 +269,35 @@ impl NoisyChannels {
         // out of the mean, so that the live edge of a dead chip does not look noisy.
         let dead_below = 0.25 * median(&values);
         let live = |v: f64| v >= dead_below;
-        // Prefix sums of live contents and counts make each neighbourhood O(1).
-        let (mut sums, mut counts) = (vec![0.0; n + 1], vec![0usize; n + 1]);
-        for (i, &v) in values.iter().enumerate() {
-            sums[i + 1] = sums[i] + if live(v) { v } else { 0.0 };
-            counts[i + 1] = counts[i] + usize::from(live(v));
+        let (k, stride) = (self.neighbours, self.stride);
+        // Each residue class modulo the stride is its own sequence of neighbours; prefix sums
+        // of its live contents and counts make each neighbourhood O(1).
+        let mut noisy = vec![false; n];
+        for first in 0..stride.min(n) {
+            let idx: Vec<usize> = (first..n).step_by(stride).collect();
+            let m = idx.len();
+            let (mut sums, mut counts) = (vec![0.0; m + 1], vec![0usize; m + 1]);
+            for (j, &i) in idx.iter().enumerate() {
+                let v = values[i];
+                sums[j + 1] = sums[j] + if live(v) { v } else { 0.0 };
+                counts[j + 1] = counts[j] + usize::from(live(v));
+            }
+            for (j, &i) in idx.iter().enumerate() {
+                let (lo, hi) = (j.saturating_sub(k), (j + k).min(m - 1));
+                let own = live(values[i]);
+                let count = counts[hi + 1] - counts[lo] - usize::from(own);
+                let sum = sums[hi + 1] - sums[lo] - if own { values[i] } else { 0.0 };
+                if count > 0 {
+                    let mean = sum / count as f64;
+                    noisy[i] = mean > 0.0 && values[i] > (1.0 + self.tolerance) * mean;
+                }
+            }
         }
-        let k = self.neighbours;
-        let neighbour_mean = |i: usize| {
-            let (lo, hi) = (i.saturating_sub(k), (i + k).min(n - 1));
-            let own = live(values[i]);
-            let count = counts[hi + 1] - counts[lo] - usize::from(own);
-            let sum = sums[hi + 1] - sums[lo] - if own { values[i] } else { 0.0 };
-            (count > 0).then(|| sum / count as f64)
-        };
-        let (bad, run) = collect(data, &values, "noisy", |i, c| match neighbour_mean(i) {
-            Some(m) if m > 0.0 => c > (1.0 + self.tolerance) * m,
-            _ => false,
-        });
+        let (bad, run) = collect(data, &values, "noisy", |i, _| noisy[i]);
         self.limits
             .outcome(bad, n, run)
             .with("neighbours", k)
+            .with("stride", stride)
             .with("tolerance", self.tolerance)
     }
 }

@@ -104,8 +104,18 @@ mod tests {
             let want = (-x).exp() * (1.0 + x);
             assert!(((chi2_prob(c, 4) - want) / want).abs() < 1e-12, "{c}");
         }
-        // Tabulated critical value: P(chi2 > 124.342 | 100) = 0.05.
-        assert!((chi2_prob(124.342, 100) - 0.05).abs() < 1e-5);
+        // Tabulated critical values (any χ² table): P(χ² > x | ndf) = α.
+        for (x, ndf, alpha) in [
+            (124.342, 100, 0.05),
+            (3.841, 1, 0.05),
+            (6.635, 1, 0.01),
+            (11.070, 5, 0.05),
+            (23.209, 10, 0.01),
+        ] {
+            assert!((chi2_prob(x, ndf) - alpha).abs() < 2e-5, "{x} {ndf}");
+        }
+        // ndf = 1: Q = erfc(√(χ²/2)); erfc(2) = 0.004677734981047266 (χ² = 8).
+        assert!((chi2_prob(8.0, 1) - 0.004677734981047266).abs() < 1e-13);
         assert_eq!(chi2_prob(0.0, 5), 1.0);
         assert_eq!(chi2_prob(-1.0, 5), 0.0);
         assert_eq!(chi2_prob(3.0, 0), 0.0);

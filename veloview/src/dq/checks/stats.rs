@@ -450,6 +450,13 @@ pub fn chi2(opts: &Chi2Options, data: &Histogram, reference: &Histogram) -> Outc
             .with("options", opts.text.clone())
             .with("bins", in_range_bins(data).len())
     };
+    if r.ndf <= 0 {
+        // ROOT returns p = 0 (or χ²/ndf = 0, which would score 100): nothing was compared.
+        return out(0.0, Level::Error).with(
+            "reason",
+            "no degrees of freedom: fewer than two tested bins hold data",
+        );
+    }
     match opts.mode {
         Chi2Mode::PValue => {
             let p = r.prob;
@@ -463,12 +470,6 @@ pub fn chi2(opts: &Chi2Options, data: &Histogram, reference: &Histogram) -> Outc
             out(100.0 * p, level)
         }
         Chi2Mode::PerNdf => {
-            if r.ndf <= 0 {
-                return out(0.0, Level::Error).with(
-                    "reason",
-                    "no degrees of freedom: every tested bin is empty in both histograms",
-                );
-            }
             let x = per_ndf;
             let level = if x > 3.0 {
                 Level::Error
