@@ -48,3 +48,31 @@ fn mean_where(h: &Histogram, keep: impl Fn(f64, f64) -> bool) -> Option<f64> {
     }
     (n > 0).then(|| sum / n as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hist::Axis;
+
+    #[test]
+    fn quantities_of_a_histogram_against_sensor_number() {
+        let mut h = Histogram::new_1d("TH1F", "h", "", Axis::uniform(106, -0.5, 105.5));
+        for s in 0..42 {
+            h.set_content(s + 1, 1.0);
+        }
+        for s in 64..106 {
+            h.set_content(s + 1, -3.0);
+        }
+        let q = |q| quantity(&h, q).unwrap();
+        // Sensor 0's bin centre is 0, outside (0, 42), as in the original.
+        assert_eq!(q(Quantity::MeanR), 1.0);
+        assert_eq!(q(Quantity::MeanPhi), -3.0);
+        assert_eq!(q(Quantity::MeanA), 1.0);
+        assert_eq!(q(Quantity::MeanC), -3.0);
+        assert!((q(Quantity::MeanContent) - (42.0 - 126.0) / 106.0).abs() < 1e-12);
+        assert!(q(Quantity::RmsContent) > 0.0);
+        let empty = Histogram::new_1d("TH1F", "e", "", Axis::uniform(10, 0.0, 10.0));
+        assert_eq!(quantity(&empty, Quantity::MeanA), None);
+        assert_eq!(quantity(&empty, Quantity::Mean), Some(0.0));
+    }
+}
