@@ -60,6 +60,7 @@ fn bench(c: &mut Criterion) {
                     runs: 1,
                     first_run: 123987,
                     seed: 1,
+                    ..Default::default()
                 },
             )
             .unwrap()

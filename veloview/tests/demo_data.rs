@@ -260,11 +260,36 @@ fn the_problems_of_the_manifest_are_in_the_data() {
         .iter()
         .map(|p| p["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["noisy_sensor", "dead_strips", "shifted_pedestal"]);
+    assert_eq!(
+        kinds,
+        [
+            "dead_strips",
+            "noisy_sensor",
+            "shifted_pedestal",
+            "low_clusters",
+            "high_occupancy",
+            "noisy_sensor",
+            "dead_strips",
+            "shifted_pedestal"
+        ]
+    );
     for p in problems {
         let run = p["run"].as_u64().unwrap() as u32;
-        let sensor = p["sensor"].as_u64().unwrap() as u32;
+        let magnitude = p["magnitude"].as_f64().unwrap();
         let f = newest(dir, run);
+        if p["kind"] == "low_clusters" {
+            assert!(p["sensor"].is_null() && p["channels"].is_null(), "{p}");
+            let calm = newest(dir, runs(dir)[0]);
+            let clusters = |f: &RootFile| {
+                f.histogram("Velo/VeloClusterMonitor/# VELO clusters")
+                    .unwrap()
+                    .mean(1)
+            };
+            let ratio = clusters(&f) / clusters(&calm);
+            assert!((ratio - magnitude).abs() < 0.05, "{ratio} vs {magnitude}");
+            continue;
+        }
+        let sensor = p["sensor"].as_u64().unwrap() as u32;
         let noise = |s: u32| {
             mean_bins(
                 &f,
@@ -284,24 +309,47 @@ fn the_problems_of_the_manifest_are_in_the_data() {
         let typical_ped = others.iter().map(|s| pedestal(*s)).fold(0.0, f64::max);
         match p["kind"].as_str().unwrap() {
             "noisy_sensor" => {
+                // Against the same sensor in a run without problems: its noise is the
+                // sensor's own, up to a few percent of drift.
+                let calm = runs(dir)
+                    .into_iter()
+                    .find(|r| problems.iter().all(|p| p["run"] != *r))
+                    .unwrap();
+                let calm_noise = mean_bins(
+                    &newest(dir, calm),
+                    &format!("Vetra/NoiseMon/DecodedADC/TELL1_{sensor:03}/RMSNoise_vs_ChipChannel"),
+                    1..2049,
+                );
+                let ratio = noise(sensor) / calm_noise;
                 assert!(
-                    noise(sensor) > 2.0 * typical_noise,
-                    "{} vs {typical_noise}",
-                    noise(sensor)
+                    (ratio / magnitude - 1.0).abs() < 0.08,
+                    "{ratio} vs {magnitude}"
                 );
                 // The same run's other sensors are normal.
                 assert!(typical_noise < 3.0);
             }
             "shifted_pedestal" => {
                 assert!(
-                    pedestal(sensor) > typical_ped + 30.0,
+                    pedestal(sensor) > typical_ped + magnitude - 12.0,
                     "{} vs {typical_ped}",
                     pedestal(sensor)
                 );
             }
+            "high_occupancy" => {
+                let occ = |s: u32| {
+                    mean_bins(
+                        &f,
+                        &format!("Velo/VeloOccupancyMonitor/OccPerChannelSens{s}"),
+                        1..2049,
+                    )
+                };
+                let typical = others.iter().map(|s| occ(*s)).fold(0.0, f64::max);
+                assert!(occ(sensor) > 2.0 * typical, "{} vs {typical}", occ(sensor));
+            }
             "dead_strips" => {
                 let lo = p["channels"][0].as_u64().unwrap() as usize;
                 let hi = p["channels"][1].as_u64().unwrap() as usize;
+                assert_eq!((hi - lo + 1) as f64, magnitude);
                 let dead = lo + 1..hi + 2;
                 let noise_path =
                     format!("Vetra/NoiseMon/DecodedADC/TELL1_{sensor:03}/RMSNoise_vs_ChipChannel");
@@ -312,7 +360,8 @@ fn the_problems_of_the_manifest_are_in_the_data() {
                 let links = f
                     .histogram("Velo/VeloClusterMonitor/Active chip links vs sensor")
                     .unwrap();
-                for link in lo / 32..=hi / 32 {
+                // Links wholly inside the dead channels are inactive.
+                for link in lo.div_ceil(32)..(hi + 1) / 32 {
                     assert_eq!(
                         links.bin_content(links.bin(sensor as usize + 1, link + 1)),
                         0.0

@@ -156,6 +156,9 @@ fn mean_value(v: &Value) -> f64 {
     values.iter().map(|x| x.as_f64().unwrap()).sum::<f64>() / values.len() as f64
 }
 
+/// Whether a plot's value in the problem run, against the reference run's, shows the problem.
+type Compare = Box<dyn Fn(f64, f64) -> bool>;
+
 #[test]
 fn reference_plots_show_the_injected_problems() {
     let data = data();
@@ -164,22 +167,32 @@ fn reference_plots_show_the_injected_problems() {
         .iter()
         .map(|p| p["run"].as_u64().unwrap())
         .collect();
-    assert_eq!(problems.len(), 3);
+    assert_eq!(problems.len(), 8);
     for p in &problems {
         let run = p["run"].as_u64().unwrap() as u32;
-        let sensor = p["sensor"].as_u64().unwrap() as u32;
-        let (name, compare): (&str, fn(f64, f64) -> bool) = match p["kind"].as_str().unwrap() {
+        let m = p["magnitude"].as_f64().unwrap();
+        // Run-wide problems are judged on sensor 0's plots' run (the plot ignores the sensor).
+        let sensor = p["sensor"].as_u64().unwrap_or(0) as u32;
+        let (name, compare): (&str, Compare) = match p["kind"].as_str().unwrap() {
             "noisy_sensor" => (
                 "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_Strip",
-                |run, reference| run > 2.0 * reference,
+                Box::new(move |run, reference| run > (1.0 + 0.8 * (m - 1.0)) * reference),
             ),
             "dead_strips" => (
                 "Vetra/NoiseMon/DecodedADC/TELL1_{0:03d}/RMSNoise_vs_ChipChannel",
-                |run, reference| run < 0.99 * reference,
+                Box::new(|run, reference| run < 0.99 * reference),
             ),
             "shifted_pedestal" => (
                 "Vetra/VeloPedestalSubtractorMoni/TELL1_{0:03d}/Pedestal_Bank",
-                |run, reference| run > reference + 30.0,
+                Box::new(move |run, reference| run > reference + m - 3.0),
+            ),
+            "high_occupancy" => (
+                "Velo/VeloOccupancyMonitor/OccPerChannelSens{0}",
+                Box::new(move |run, reference| run > 0.8 * m * reference),
+            ),
+            "low_clusters" => (
+                "Velo/VeloClusterMonitor/# VELO clusters",
+                Box::new(move |run, reference| run < (m + 0.1) * reference),
             ),
             k => panic!("unknown problem kind {k}"),
         };
@@ -192,7 +205,15 @@ fn reference_plots_show_the_injected_problems() {
             !problem_runs.contains(&ref_run),
             "reference {ref_run} has a problem"
         );
-        let (a, b) = (mean_value(&shown), mean_value(&reference));
+        // Clusters per event: the histogram's mean; per-channel plots: the mean content.
+        let value = |v: &Value| {
+            if p["kind"] == "low_clusters" {
+                v["data"]["data"]["mean"].as_f64().unwrap()
+            } else {
+                mean_value(v)
+            }
+        };
+        let (a, b) = (value(&shown), value(&reference));
         assert!(
             compare(a, b),
             "{}: run {run} sensor {sensor}: {a} vs reference {b}",

@@ -55,6 +55,7 @@ fn uproot_reads_a_demo_run_file_as_veloview_does() {
             runs: 1,
             first_run: 123987,
             seed: 9,
+            ..Default::default()
         },
     )
     .unwrap();

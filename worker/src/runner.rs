@@ -1,8 +1,10 @@
 //! Running one job: mark it started, run its task on a blocking thread with a time limit, store
 //! the result, tell velo-web it ended.
 
+use crate::dq::Dq;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
+use std::sync::Arc;
 use std::time::Duration;
 use velo_config::Settings;
 use velo_jobs::{keys, metrics, JobRecord, QueueMessage, Status, Task};
@@ -17,6 +19,8 @@ pub struct Runner {
     pub timeout: Duration,
     pub max_attempts: u32,
     pub debug_tasks: bool,
+    /// Data quality, when this worker evaluates runs.
+    pub dq: Option<Arc<Dq>>,
 }
 
 impl Runner {
@@ -28,6 +32,7 @@ impl Runner {
             timeout: Duration::from_secs(settings.job_timeout_secs.max(1)),
             max_attempts: settings.job_max_attempts.max(1),
             debug_tasks: settings.debug_tasks,
+            dq: None,
         }
     }
 
@@ -57,6 +62,20 @@ impl Runner {
 
         match Task::resolve(&msg.task_name, &msg.args, self.debug_tasks) {
             Err(e) => rec.fail(e.to_string()),
+            Ok(Task::EvaluateRun(a)) => match &self.dq {
+                None => rec.fail("This worker does not evaluate data quality"),
+                Some(dq) => {
+                    let work = dq.evaluate(&mut conn, a.run, a.force, worker);
+                    match tokio::time::timeout(self.timeout, work).await {
+                        Ok(Ok(result)) => rec.finish(&result),
+                        Ok(Err(e)) => rec.fail(format!("Evaluation failed: {e}")),
+                        Err(_) => rec.fail(format!(
+                            "Evaluation timed out after {} s",
+                            self.timeout.as_secs()
+                        )),
+                    }
+                }
+            },
             Ok(task) => {
                 let data = self.run_data.clone();
                 let work = tokio::task::spawn_blocking(move || task.execute(&data));

@@ -2,6 +2,7 @@
 //! (restart, network) so the process carries on instead of exiting, and stopped gracefully on
 //! request: running jobs finish, fetched-but-unstarted ones go back to the queue.
 
+use crate::dq::Dq;
 use crate::runner::Runner;
 use apalis::prelude::*;
 use apalis_core::backend::ext::poll_strategy::{IntervalStrategy, PollWith};
@@ -14,6 +15,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use velo_config::Settings;
 use velo_jobs::{keys, QueueMessage};
+use veloview::dq::scan::Evaluator;
 
 /// How often an idle worker looks at the queue without being told of a new job.
 const RECHECK: Duration = Duration::from_millis(100);
@@ -21,6 +23,7 @@ const RECHECK: Duration = Duration::from_millis(100);
 pub struct Worker {
     settings: Settings,
     id: String,
+    dq: Arc<Dq>,
 }
 
 impl Worker {
@@ -34,7 +37,35 @@ impl Worker {
             .map(|h| h.trim().to_string())
             .unwrap_or_else(|_| "worker".into());
         let id = format!("{host}-{}", std::process::id());
-        Ok(Worker { settings, id })
+        // A data-quality configuration that does not parse, or a store that cannot be opened,
+        // stops the worker at start with the reason, rather than failing every evaluation.
+        // On a thread of its own: the PostgreSQL client blocks on a runtime of its own, which
+        // may not be started from inside the worker's (this is called from async main).
+        let evaluator = std::thread::scope(|s| {
+            s.spawn(|| Evaluator::from_settings(&settings))
+                .join()
+                .unwrap_or_else(|_| Err("opening the data-quality store panicked".into()))
+        })
+        .map_err(|e| anyhow::anyhow!("data quality: {e}"))?;
+        let timeout = Duration::from_secs(settings.job_timeout_secs.max(1));
+        let scan_every = Duration::from_secs(settings.dq_scan_secs);
+        let dq = Arc::new(Dq {
+            evaluator: Arc::new(evaluator),
+            scan_every,
+            eval_timeout: timeout,
+            worker_dead_after: Duration::from_secs(
+                settings.worker_heartbeat_secs.max(1)
+                    * settings.worker_missed_heartbeats.max(1) as u64,
+            ),
+            pending_ttl: (scan_every * 10).max(timeout * settings.job_max_attempts.max(1)),
+            result_ttl_secs: settings.result_ttl_secs.max(1),
+            debug_delay: if settings.debug_tasks {
+                Duration::from_millis(settings.debug_dq_delay_ms)
+            } else {
+                Duration::ZERO
+            },
+        });
+        Ok(Worker { settings, id, dq })
     }
 
     /// The name this worker writes into the jobs it runs.
@@ -106,7 +137,10 @@ impl Worker {
         ));
         let beat = Duration::from_secs(s.worker_heartbeat_secs.max(1));
         let heart = tokio::spawn(heartbeat(conn.clone(), name.to_string(), beat));
-        let runner = Arc::new(Runner::new(s, conn.clone()));
+        let scan = tokio::spawn(self.dq.clone().scan_loop(conn.clone(), name.to_string()));
+        let mut runner = Runner::new(s, conn.clone());
+        runner.dq = Some(self.dq.clone());
+        let runner = Arc::new(runner);
         tracing::info!(worker = %name, concurrency = s.worker_concurrency, "taking jobs");
         let worker = WorkerBuilder::new(name)
             .backend(backend)
@@ -121,6 +155,7 @@ impl Worker {
             .await;
         sweeper.abort();
         heart.abort();
+        scan.abort();
         // Leave the live-worker count at once rather than when the heartbeat lapses.
         let mut conn = conn;
         let _: redis::RedisResult<()> =

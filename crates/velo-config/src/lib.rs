@@ -16,6 +16,8 @@ pub struct Settings {
     pub run_list_file: PathBuf,
     pub pages_file: PathBuf,
     pub references_file: PathBuf,
+    /// The data-quality configuration (checks and combiner tree).
+    pub dq_config_file: PathBuf,
     /// Start/end time, fill and magnet polarity of each run, exported from the run database
     /// (CSV, see docs/RUN_MODEL.md).
     pub run_info_file: PathBuf,
@@ -38,6 +40,10 @@ pub struct Settings {
     pub job_cache: bool,
     /// Test-only tasks (`debug.sleep`): never enable in production.
     pub debug_tasks: bool,
+    /// Seconds between data-quality scans; 0 turns the automatic scan off.
+    pub dq_scan_secs: u64,
+    /// Test-only delay inside each evaluation (with `debug_tasks` only).
+    pub debug_dq_delay_ms: u64,
     pub log_level: String,
     /// Empty to log to stdout only.
     pub log_file: String,
@@ -96,6 +102,7 @@ const KEYS: &[&str] = &[
     "run_list_file",
     "pages_file",
     "references_file",
+    "dq_config_file",
     "run_info_file",
     "dq_database_url",
     "jsroot_dir",
@@ -108,6 +115,8 @@ const KEYS: &[&str] = &[
     "job_max_attempts",
     "job_cache",
     "debug_tasks",
+    "dq_scan_secs",
+    "debug_dq_delay_ms",
     "log_level",
     "log_file",
     "file_log_level",

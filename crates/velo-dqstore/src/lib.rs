@@ -156,6 +156,11 @@ impl Store {
         self.with(read::states)
     }
 
+    /// What `run`'s current evaluation was made from, if it has one.
+    pub fn state(&self, run: u32) -> Result<Option<EvalState>, StoreError> {
+        self.with(|c| read::state_of(c, run))
+    }
+
     /// A page of runs with a current evaluation, newest first.
     pub fn runs(&self, q: &RunQuery) -> Result<RunPage, StoreError> {
         self.with(|c| read::runs(c, q))

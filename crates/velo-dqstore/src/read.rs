@@ -114,29 +114,36 @@ pub(crate) fn history(c: &mut dyn Conn, run: u32) -> Result<Vec<EvaluationSummar
     .collect()
 }
 
+const STATE: &str = "SELECT c.run, e.id, e.file_path, e.file_size, e.file_mtime_ns,
+        e.config_digest, e.status, e.evaluated_at_ms, e.reference_run
+    FROM current_evaluations c JOIN evaluations e ON e.id = c.evaluation_id";
+
+fn state(r: &Row) -> Result<(u32, EvalState), StoreError> {
+    Ok((
+        r.u32(0)?,
+        EvalState {
+            evaluation_id: r.i64(1)?,
+            file_path: r.text(2)?,
+            file_size: r.i64(3)? as u64,
+            file_mtime_ns: r.i64(4)?,
+            config_digest: r.text(5)?,
+            status: status(&r.text(6)?)?,
+            evaluated_at_ms: r.i64(7)?,
+            reference_run: r.opt_u32(8)?,
+        },
+    ))
+}
+
 pub(crate) fn states(c: &mut dyn Conn) -> Result<HashMap<u32, EvalState>, StoreError> {
-    c.rows(
-        "SELECT c.run, e.id, e.file_path, e.file_size, e.file_mtime_ns, e.config_digest,
-             e.status, e.evaluated_at_ms
-         FROM current_evaluations c JOIN evaluations e ON e.id = c.evaluation_id",
-        &[],
-    )?
-    .iter()
-    .map(|r| {
-        Ok((
-            r.u32(0)?,
-            EvalState {
-                evaluation_id: r.i64(1)?,
-                file_path: r.text(2)?,
-                file_size: r.i64(3)? as u64,
-                file_mtime_ns: r.i64(4)?,
-                config_digest: r.text(5)?,
-                status: status(&r.text(6)?)?,
-                evaluated_at_ms: r.i64(7)?,
-            },
-        ))
-    })
-    .collect()
+    c.rows(STATE, &[])?.iter().map(state).collect()
+}
+
+pub(crate) fn state_of(c: &mut dyn Conn, run: u32) -> Result<Option<EvalState>, StoreError> {
+    let rows = c.rows(&format!("{STATE} WHERE c.run = $1"), &[Param::int(run)])?;
+    rows.first()
+        .map(state)
+        .transpose()
+        .map(|s| s.map(|(_, s)| s))
 }
 
 /// The overview's columns of current evaluations; `{where}` filters `c` (current_evaluations).

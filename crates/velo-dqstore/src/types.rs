@@ -117,6 +117,8 @@ pub struct EvalState {
     pub config_digest: String,
     pub status: EvalStatus,
     pub evaluated_at_ms: i64,
+    /// The reference run it was compared with: another one now applying means it is out of date.
+    pub reference_run: Option<u32>,
 }
 
 /// A page of the overview: which runs, newest first.

@@ -12,6 +12,9 @@ pub fn digest(task: &Task, data: &RunData) -> Option<String> {
     // run's file, so that a new reference file is never hidden behind a cached result.
     let id = match task {
         Task::GetRunPlot(a) => data.identity_for(&a.to_request()).ok()?,
+        // An evaluation's result depends on the configuration and it writes to the store: it is
+        // always run (the worker skips a run whose stored evaluation is current).
+        Task::EvaluateRun(_) => return None,
         _ => data.identity(task.run()?).ok()?,
     };
     let modified = id

@@ -30,3 +30,17 @@ pub fn queue_wakeup_channel() -> String {
 /// Sorted set of live workers: member the worker's name, score the time (ms) of its last
 /// heartbeat. A worker is alive while its score is recent; a stopping worker removes itself.
 pub const WORKERS: &str = "velo:workers";
+
+/// Held by the worker that scans for runs to evaluate; expires by itself, so only one worker
+/// scans per interval and a dead one never blocks the others for long.
+pub const DQ_SCAN_LOCK: &str = "velo:dq:scan";
+
+/// Held while a worker evaluates the run, so two workers never evaluate one run at once.
+pub fn dq_eval_lock(run: u32) -> String {
+    format!("velo:dq:lock:{run}")
+}
+
+/// Set while an evaluation of the run is queued or running, so the scan queues it once.
+pub fn dq_pending(run: u32) -> String {
+    format!("velo:dq:pending:{run}")
+}

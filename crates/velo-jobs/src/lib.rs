@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod keys;
 pub mod metrics;
+pub mod queue;
 pub mod record;
 pub mod task;
 

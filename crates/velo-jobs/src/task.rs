@@ -6,6 +6,8 @@ use serde_json::Value;
 use veloview::runview::{get_run_plot, PlotRequest, RunData};
 
 pub const GET_RUN_PLOT: &str = "runview.plots.get_run_plot";
+/// Evaluate one run's data quality and store the result (velo-worker runs it with its store).
+pub const DQ_EVALUATE_RUN: &str = "dq.evaluate_run";
 /// Test-only: sleeps, so tests can kill a worker in the middle of a job.
 pub const DEBUG_SLEEP: &str = "debug.sleep";
 
@@ -35,6 +37,16 @@ pub struct PlotArgs {
     pub reference: Option<bool>,
 }
 
+/// The arguments of `dq.evaluate_run`: the run, and whether to evaluate it even when its stored
+/// evaluation is current (same file, same configuration).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateArgs {
+    pub run: u32,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SleepArgs {
@@ -48,6 +60,7 @@ pub struct SleepArgs {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Task {
     GetRunPlot(PlotArgs),
+    EvaluateRun(EvaluateArgs),
     DebugSleep(SleepArgs),
 }
 
@@ -74,6 +87,11 @@ impl Task {
                 }
                 Ok(Task::GetRunPlot(a))
             }
+            DQ_EVALUATE_RUN => {
+                let a: EvaluateArgs =
+                    serde_json::from_value(args).map_err(|e| bad(e.to_string()))?;
+                Ok(Task::EvaluateRun(a))
+            }
             DEBUG_SLEEP if debug_tasks => {
                 let a: SleepArgs = serde_json::from_value(args).map_err(|e| bad(e.to_string()))?;
                 if a.ms > MAX_DEBUG_SLEEP_MS {
@@ -88,6 +106,7 @@ impl Task {
     pub fn name(&self) -> &'static str {
         match self {
             Task::GetRunPlot(_) => GET_RUN_PLOT,
+            Task::EvaluateRun(_) => DQ_EVALUATE_RUN,
             Task::DebugSleep(_) => DEBUG_SLEEP,
         }
     }
@@ -97,6 +116,7 @@ impl Task {
     pub fn canonical_args(&self) -> Value {
         match self {
             Task::GetRunPlot(a) => serde_json::to_value(a),
+            Task::EvaluateRun(a) => serde_json::to_value(a),
             Task::DebugSleep(a) => serde_json::to_value(a),
         }
         .expect("task arguments always serialise")
@@ -106,15 +126,22 @@ impl Task {
     pub fn run(&self) -> Option<u32> {
         match self {
             Task::GetRunPlot(a) => Some(a.run),
+            Task::EvaluateRun(a) => Some(a.run),
             Task::DebugSleep(_) => None,
         }
     }
 
     /// Run the task. This is CPU and file work: call it off the async runtime.
     /// A task-level failure (no such plot) is a `{"success": false}` value, not an error.
+    /// `dq.evaluate_run` needs the data-quality store and configuration: velo-worker runs it
+    /// itself and never calls this for it.
     pub fn execute(&self, data: &RunData) -> Value {
         match self {
             Task::GetRunPlot(a) => get_run_plot(data, &a.to_request()),
+            Task::EvaluateRun(_) => serde_json::json!({
+                "success": false,
+                "message": "dq.evaluate_run runs only in velo-worker, with its data-quality store"
+            }),
             Task::DebugSleep(a) => {
                 std::thread::sleep(std::time::Duration::from_millis(a.ms));
                 if a.panic {
@@ -181,6 +208,31 @@ mod tests {
         ] {
             let e = Task::resolve(GET_RUN_PLOT, &args, false).unwrap_err();
             assert!(matches!(e, ArgsError::BadArgs { .. }), "{args}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn evaluate_args_resolve_and_bad_ones_are_refused() {
+        let t = Task::resolve(DQ_EVALUATE_RUN, &json!({"run": 7}), false).unwrap();
+        assert_eq!(
+            t,
+            Task::EvaluateRun(EvaluateArgs {
+                run: 7,
+                force: false
+            })
+        );
+        assert_eq!(t.canonical_args(), json!({"run": 7}));
+        let t = Task::resolve(DQ_EVALUATE_RUN, &json!({"run": 7, "force": true}), false).unwrap();
+        assert_eq!(t.canonical_args(), json!({"force": true, "run": 7}));
+        for args in [
+            json!({}),
+            json!({"run": -1}),
+            json!({"run": 1, "sensor": 2}),
+        ] {
+            assert!(
+                Task::resolve(DQ_EVALUATE_RUN, &args, false).is_err(),
+                "{args}"
+            );
         }
     }
 

@@ -6,6 +6,11 @@ use veloview::runview::{paths, RunData};
 
 pub const RUN: u32 = 123987;
 
+/// The repository's data-quality configuration.
+pub fn dq_config_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/dq.toml")
+}
+
 /// The corpus file every run is a copy of.
 pub fn corpus_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/peer/velo-dqm-seed1-zlib.root")
@@ -43,6 +48,21 @@ impl RunDataDir {
         }
     }
 
+    /// `runs` runs of the demo dataset from its default first run (seed 1), each compared
+    /// with the first run (a clean one: the demo injects no problem into it).
+    pub fn demo_runs(tag: &str, runs: u32) -> RunDataDir {
+        let root = temp_root(tag);
+        let opts = veloview::demo::Options {
+            runs,
+            ..Default::default()
+        };
+        veloview::demo::generate(&root, &opts).expect("demo data");
+        let (first, last) = (opts.first_run, opts.first_run + runs - 1);
+        let text = format!("[[range]]\nfirst = {first}\nlast = {last}\nreference = {first}\n");
+        std::fs::write(root.join("references.toml"), text).expect("references");
+        RunDataDir { root, run: first }
+    }
+
     /// The run's newest file.
     pub fn run_file(&self) -> PathBuf {
         self.run_data().run_file(self.run).expect("run file")
@@ -61,9 +81,26 @@ impl RunDataDir {
         RunData::new(&self.root, self.run_list(), self.references())
     }
 
-    /// The environment velo-web and velo-worker read this directory from.
+    /// The data-quality store of this directory's tests (SQLite, inside the directory).
+    pub fn dq_database_url(&self) -> String {
+        format!("sqlite://{}", self.root.join("dq.sqlite3").display())
+    }
+
+    /// The environment velo-web and velo-worker read this directory from. The data-quality
+    /// scan is off (tests that want it set `VELO_DQ_SCAN_SECS`), so it queues no jobs of its
+    /// own into tests about other jobs.
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
+            (
+                "VELO_DQ_CONFIG_FILE".into(),
+                dq_config_file().display().to_string(),
+            ),
+            ("VELO_DQ_DATABASE_URL".into(), self.dq_database_url()),
+            (
+                "VELO_RUN_INFO_FILE".into(),
+                self.root.join("RunInfo.csv").display().to_string(),
+            ),
+            ("VELO_DQ_SCAN_SECS".into(), "0".into()),
             ("VELO_RUN_DATA_DIR".into(), self.root.display().to_string()),
             (
                 "VELO_RUN_LIST_FILE".into(),

@@ -15,7 +15,10 @@ const USAGE: &str = "usage:
   veloview ls FILE              list every key: PATH<TAB>CLASS
   veloview dump FILE [PATH...]  print histograms as JSON
   veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
-                                write the demo VELO DQM dataset (RunList.txt, run directories)
+                    [--problem KIND:RUN[:SENSOR][=MAGNITUDE]]... [--no-problems]
+                                write the demo VELO DQM dataset (RunList.txt, run directories,
+                                demo-problems.json); KIND: noisy_sensor, dead_strips,
+                                shifted_pedestal, low_clusters, high_occupancy
 ";
 
 fn main() -> ExitCode {

@@ -28,6 +28,93 @@ pub struct Options {
     pub runs: u32,
     pub first_run: u32,
     pub seed: u64,
+    pub problems: Problems,
+}
+
+/// Which problems the dataset carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Problems {
+    /// The default set: each problem data quality must find, at the magnitude it must find it
+    /// (see [`ProblemKind::default_magnitude`]), plus stronger versions of three of them, on
+    /// distinct runs chosen from the seed, never the shipped reference runs.
+    #[default]
+    Default,
+    /// Exactly these (`--problem`), or none (`--no-problems`).
+    Explicit(Vec<ProblemSpec>),
+}
+
+/// A problem asked for on the command line: `KIND:RUN[:SENSOR][=MAGNITUDE]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProblemSpec {
+    pub kind: ProblemKind,
+    pub run: u32,
+    /// Chosen from the seed when not given (per-sensor kinds only).
+    pub sensor: Option<u32>,
+    /// The kind's default magnitude when not given.
+    pub magnitude: Option<f64>,
+}
+
+impl ProblemSpec {
+    pub fn parse(text: &str) -> Result<ProblemSpec, String> {
+        let kinds: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.name()).collect();
+        let bad = |why: String| {
+            format!(
+                "--problem {text:?}: {why} (KIND:RUN[:SENSOR][=MAGNITUDE], KIND one of {})",
+                kinds.join(", ")
+            )
+        };
+        let (head, magnitude) = match text.split_once('=') {
+            Some((h, m)) => {
+                let v: f64 = m
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite())
+                    .ok_or_else(|| bad(format!("magnitude {m:?} is not a number")))?;
+                (h, Some(v))
+            }
+            None => (text, None),
+        };
+        let parts: Vec<&str> = head.split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return Err(bad("expected KIND:RUN or KIND:RUN:SENSOR".into()));
+        }
+        let kind = ProblemKind::parse(parts[0])
+            .ok_or_else(|| bad(format!("unknown kind {:?}", parts[0])))?;
+        let number = |t: &str, what: &str| -> Result<u32, String> {
+            Some(t)
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| bad(format!("{what} {t:?} is not a number")))
+        };
+        let run = number(parts[1], "run")?;
+        let sensor = parts.get(2).map(|t| number(t, "sensor")).transpose()?;
+        match sensor {
+            Some(_) if !kind.per_sensor() => {
+                return Err(bad(format!("{} is run-wide: no sensor", kind.name())))
+            }
+            Some(s) if !sensor::sensors().any(|x| x == s) => {
+                return Err(bad(format!(
+                    "the demo has sensors 0-41 and 64-105, not {s}"
+                )))
+            }
+            _ => {}
+        }
+        if let Some(m) = magnitude {
+            let (lo, hi) = kind.magnitude_range();
+            if !(lo..=hi).contains(&m) {
+                return Err(bad(format!(
+                    "the magnitude of {} is between {lo} and {hi}",
+                    kind.name()
+                )));
+            }
+        }
+        Ok(ProblemSpec {
+            kind,
+            run,
+            sensor,
+            magnitude,
+        })
+    }
 }
 
 impl Default for Options {
@@ -36,6 +123,7 @@ impl Default for Options {
             runs: 20,
             first_run: 123970,
             seed: 1,
+            problems: Problems::Default,
         }
     }
 }
@@ -59,12 +147,17 @@ struct FileJob {
     datime: u32,
 }
 
-/// `veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]`: writes the dataset and
-/// says on stderr what it wrote.
+pub const USAGE: &str = "veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
+                    [--problem KIND:RUN[:SENSOR][=MAGNITUDE]]... [--no-problems]";
+
+/// `veloview demo-data OUT_DIR ...` (see [`USAGE`]): writes the dataset and says on stderr what
+/// it wrote.
 pub fn run_command(args: &[String]) -> Result<(), String> {
-    let usage = "usage: veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]";
+    let usage = format!("usage: {USAGE}");
     let mut out = None;
     let mut opts = Options::default();
+    let mut explicit = Vec::new();
+    let mut none = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -86,6 +179,8 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
                 let v = value("--seed")?;
                 opts.seed = v.parse().map_err(|_| bad("--seed", v))?;
             }
+            "--problem" => explicit.push(ProblemSpec::parse(value("--problem")?)?),
+            "--no-problems" => none = true,
             flag if flag.starts_with("--") => {
                 return Err(format!("unknown option {flag}\n{usage}"))
             }
@@ -93,7 +188,15 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
             extra => return Err(format!("unexpected argument {extra:?}\n{usage}")),
         }
     }
-    let out = out.ok_or_else(|| usage.to_string())?;
+    if none && !explicit.is_empty() {
+        return Err(format!(
+            "--no-problems and --problem exclude each other\n{usage}"
+        ));
+    }
+    if none || !explicit.is_empty() {
+        opts.problems = Problems::Explicit(explicit);
+    }
+    let out = out.ok_or(usage)?;
     let t = std::time::Instant::now();
     let m = generate(&out, &opts)?;
     let nfiles: usize = m.files.values().map(Vec::len).sum();
@@ -115,7 +218,10 @@ pub fn generate(out: &Path, opts: &Options) -> Result<Manifest, String> {
         return Err("--first-run must be a positive run number".into());
     }
     let runs: Vec<u32> = (opts.first_run..opts.first_run + opts.runs).collect();
-    let problems = choose_problems(&runs, opts.seed);
+    let problems = match &opts.problems {
+        Problems::Default => default_problems(&runs, opts.seed),
+        Problems::Explicit(specs) => explicit_problems(&runs, opts.seed, specs)?,
+    };
     let mut files = BTreeMap::new();
     let mut jobs = Vec::new();
     for (i, &run) in runs.iter().enumerate() {
@@ -220,52 +326,128 @@ fn has_second_file(index: usize, n: usize) -> bool {
     n >= 3 && index % 6 == 2
 }
 
-/// One noisy sensor, one chip of dead strips and one shifted pedestal, spread over the runs.
-fn choose_problems(runs: &[u32], seed: u64) -> Vec<Problem> {
+/// The runs `config/references.toml` ships as reference runs for the default dataset: no
+/// default problem goes there, so the reference comparisons stay meaningful.
+const SHIPPED_REFERENCES: [u32; 2] = [123970, 123981];
+
+/// The default problems, in order: the five data quality must find at their threshold
+/// magnitudes, then the stronger three the dataset always had (noise × 3, a dead chip,
+/// pedestals + 45). One per run, spread over the runs but never the first (each period's
+/// reference is its first run), the twelfth or a shipped reference run.
+fn default_problems(runs: &[u32], seed: u64) -> Vec<Problem> {
     let mut rng = Rng::derive(seed, 0x9e0b, 0);
-    let sensors: Vec<u32> = sensor::sensors().collect();
-    let n = runs.len();
-    let kinds = [
-        (ProblemKind::NoisySensor, n / 4),
-        (ProblemKind::DeadStrips, n / 2),
-        (ProblemKind::ShiftedPedestal, (3 * n) / 4),
+    let specs = [
+        (ProblemKind::DeadStrips, 64.0),
+        (ProblemKind::NoisySensor, 1.5),
+        (ProblemKind::ShiftedPedestal, 15.0),
+        (ProblemKind::LowClusters, 0.6),
+        (ProblemKind::HighOccupancy, 4.0),
+        (ProblemKind::NoisySensor, 3.0),
+        (ProblemKind::DeadStrips, 128.0),
+        (ProblemKind::ShiftedPedestal, 45.0),
     ];
-    let mut out = Vec::new();
-    for (kind, index) in kinds {
-        if n < 4 {
-            break;
-        }
-        let sensor = sensors[rng.below(sensors.len() as u64) as usize];
-        let (channels, detail) = match kind {
-            ProblemKind::DeadStrips => {
-                let chip = rng.below(sensor::CHIPS as u64) as usize;
-                let lo = chip * sensor::CHIP_CHANNELS;
-                (
-                    [lo, lo + sensor::CHIP_CHANNELS - 1],
-                    format!(
-                        "chip {chip} (channels {lo}-{}) dead: no noise, no hits, links off",
-                        lo + 127
-                    ),
-                )
-            }
-            ProblemKind::NoisySensor => (
-                [0, 2047],
-                "noise three times the usual on every channel".into(),
-            ),
-            ProblemKind::ShiftedPedestal => (
-                [0, 2047],
-                "pedestals 45 ADC counts above the usual 512".into(),
-            ),
-        };
-        out.push(Problem {
-            run: runs[index],
-            sensor,
-            kind,
-            channels,
-            detail,
-        });
+    if runs.len() < 4 {
+        return Vec::new();
     }
-    out
+    let candidates: Vec<u32> = runs
+        .iter()
+        .enumerate()
+        .filter(|&(i, r)| i != 0 && i != 11 && !SHIPPED_REFERENCES.contains(r))
+        .map(|(_, &r)| r)
+        .collect();
+    let n = specs.len().min(candidates.len());
+    (0..n)
+        .map(|k| {
+            let run = candidates[(2 * k + 1) * candidates.len() / (2 * n)];
+            let (kind, magnitude) = specs[k];
+            make_problem(kind, run, None, magnitude, &mut rng)
+        })
+        .collect()
+}
+
+/// The problems asked for, each checked against the dataset's runs.
+fn explicit_problems(
+    runs: &[u32],
+    seed: u64,
+    specs: &[ProblemSpec],
+) -> Result<Vec<Problem>, String> {
+    let mut rng = Rng::derive(seed, 0x9e0c, 0);
+    specs
+        .iter()
+        .map(|s| {
+            if !runs.contains(&s.run) {
+                return Err(format!(
+                    "--problem {}:{}: run {} is not in the dataset ({}-{})",
+                    s.kind.name(),
+                    s.run,
+                    s.run,
+                    runs[0],
+                    runs[runs.len() - 1]
+                ));
+            }
+            let magnitude = s.magnitude.unwrap_or(s.kind.default_magnitude());
+            Ok(make_problem(s.kind, s.run, s.sensor, magnitude, &mut rng))
+        })
+        .collect()
+}
+
+/// One problem; a per-sensor one without a sensor gets one from `rng`, dead strips a position.
+fn make_problem(
+    kind: ProblemKind,
+    run: u32,
+    sensor: Option<u32>,
+    magnitude: f64,
+    rng: &mut Rng,
+) -> Problem {
+    let all: Vec<u32> = sensor::sensors().collect();
+    let sensor = kind
+        .per_sensor()
+        .then(|| sensor.unwrap_or_else(|| all[rng.below(all.len() as u64) as usize]));
+    let whole = Some([0, sensor::CHANNELS - 1]);
+    let (channels, detail) = match kind {
+        ProblemKind::DeadStrips => {
+            let n = (magnitude.round() as usize).clamp(1, sensor::CHANNELS);
+            // A whole number of chips starts on a chip boundary, as a dead Beetle would;
+            // anything else anywhere.
+            let lo = if n.is_multiple_of(sensor::CHIP_CHANNELS) {
+                let chips = sensor::CHIPS - n / sensor::CHIP_CHANNELS + 1;
+                rng.below(chips as u64) as usize * sensor::CHIP_CHANNELS
+            } else {
+                rng.below((sensor::CHANNELS - n + 1) as u64) as usize
+            };
+            let hi = lo + n - 1;
+            (
+                Some([lo, hi]),
+                format!(
+                    "{n} adjacent channels ({lo}-{hi}) dead: noise about 0, no hits, links off"
+                ),
+            )
+        }
+        ProblemKind::NoisySensor => (
+            whole,
+            format!("noise {magnitude} times the usual on every channel, with noise hits"),
+        ),
+        ProblemKind::ShiftedPedestal => (
+            whole,
+            format!("pedestals {magnitude} ADC counts above the usual 512"),
+        ),
+        ProblemKind::LowClusters => (
+            None,
+            format!("{magnitude} times the usual number of clusters per event"),
+        ),
+        ProblemKind::HighOccupancy => (
+            whole,
+            format!("occupancy {magnitude} times the usual on every channel"),
+        ),
+    };
+    Problem {
+        run,
+        sensor,
+        kind,
+        channels,
+        magnitude,
+        detail,
+    }
 }
 
 /// ("YYYY-MM-DD", [y, m, d]) and ("HH.MM.SS", [h, m, s]) of a time `secs` after the demo epoch
@@ -303,10 +485,48 @@ mod tests {
 
     #[test]
     fn problems_land_on_distinct_runs() {
-        let runs: Vec<u32> = (100..120).collect();
-        let p = choose_problems(&runs, 5);
-        assert_eq!(p.len(), 3);
-        assert!(p[0].run < p[1].run && p[1].run < p[2].run);
-        assert!(choose_problems(&runs[..2], 5).is_empty());
+        let runs: Vec<u32> = (123970..123990).collect();
+        let p = default_problems(&runs, 5);
+        assert_eq!(p.len(), 8);
+        assert!(p.windows(2).all(|w| w[0].run < w[1].run));
+        assert!(p.iter().all(|p| !SHIPPED_REFERENCES.contains(&p.run)));
+        assert!(default_problems(&runs[..2], 5).is_empty());
+        let few = default_problems(&runs[..5], 5);
+        assert_eq!(few.len(), 4);
+        assert!(few.iter().all(|p| p.run != runs[0]));
+    }
+
+    #[test]
+    fn problem_specs() {
+        let s = ProblemSpec::parse("dead_strips:123975:64=100").unwrap();
+        assert_eq!(
+            (s.kind, s.run, s.sensor, s.magnitude),
+            (ProblemKind::DeadStrips, 123975, Some(64), Some(100.0))
+        );
+        let s = ProblemSpec::parse("low_clusters:5").unwrap();
+        assert_eq!((s.sensor, s.magnitude), (None, None));
+        for bad in [
+            "low_clusters:5:3",
+            "noisy:5",
+            "noisy_sensor",
+            "noisy_sensor:5:50",
+            "noisy_sensor:x",
+            "noisy_sensor:5:1:2",
+            "high_occupancy:5=much",
+            "high_occupancy:5=-1",
+        ] {
+            let e = ProblemSpec::parse(bad).unwrap_err();
+            assert!(e.contains(bad), "{bad}: {e}");
+        }
+        let runs: Vec<u32> = (10..20).collect();
+        let specs = [ProblemSpec::parse("dead_strips:12").unwrap()];
+        let p = explicit_problems(&runs, 1, &specs).unwrap();
+        let [lo, hi] = p[0].channels.unwrap();
+        assert_eq!(hi - lo + 1, 64);
+        assert!(p[0].sensor.is_some());
+        let specs = [ProblemSpec::parse("dead_strips:99").unwrap()];
+        assert!(explicit_problems(&runs, 1, &specs)
+            .unwrap_err()
+            .contains("99"));
     }
 }

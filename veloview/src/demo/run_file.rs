@@ -3,7 +3,8 @@
 
 use super::rng::Rng;
 use super::sensor::{
-    self, quantize, strip_of_channel, Problem, Sensor, CHANNELS, CHIP_CHANNELS, LINK_CHANNELS,
+    self, quantize, strip_of_channel, Problem, ProblemKind, Sensor, CHANNELS, CHIP_CHANNELS,
+    LINK_CHANNELS,
 };
 use crate::hist::{Axis, Histogram};
 use crate::rio::{FileWriter, RootError, WriteOptions};
@@ -18,6 +19,8 @@ const ADC_EVENTS: f64 = 1024.0;
 const ADC_2D_EVENTS: f64 = 128.0;
 /// LHC bunch slots per orbit.
 const BUNCH_SLOTS: usize = 3564;
+/// Mixed into the seed of what each sensor keeps from run to run.
+const HARDWARE: u64 = 0x4841_5244;
 
 /// What one file of a run is made from.
 pub struct RunSpec<'a> {
@@ -52,13 +55,14 @@ pub fn build(spec: &RunSpec) -> Result<Vec<u8>, RootError> {
     let sensors: Vec<Sensor> = sensor::sensors()
         .map(|s| {
             let mut rng = Rng::derive(spec.seed, spec.run as u64 * 4 + spec.pass, s as u64);
+            let mut hardware = Rng::derive(spec.seed ^ HARDWARE, 0, s as u64);
             let mine: Vec<Problem> = spec
                 .problems
                 .iter()
-                .filter(|p| p.sensor == s)
+                .filter(|p| p.sensor == Some(s))
                 .cloned()
                 .collect();
-            Sensor::generate(s, spec.events, &mine, &mut rng)
+            Sensor::generate(s, spec.events, &mine, &mut hardware, &mut rng)
         })
         .collect();
     for s in &sensors {
@@ -225,7 +229,13 @@ fn clusters(
         Axis::uniform(100, 0.0, 5000.0).with_title("Number of clusters"),
     );
     per_event.y_title = "Events".into();
-    let core = 2400.0 * occ;
+    let low: f64 = spec
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::LowClusters)
+        .map(|p| p.magnitude)
+        .product();
+    let core = 2400.0 * occ * low;
     for _ in 0..events {
         let busy = rng.uniform() < 0.15;
         let n = if busy {

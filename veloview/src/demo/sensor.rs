@@ -23,21 +23,80 @@ pub fn is_r(sensor: u32) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
-    /// The whole sensor's noise is several times the usual.
+    /// The whole sensor's noise is `magnitude` times the usual, and it picks up noise hits.
     NoisySensor,
-    /// One chip's 128 channels give no signal: tiny noise, no hits, links inactive.
+    /// `magnitude` adjacent channels give no signal: noise ≈ 0, no hits, their links inactive.
     DeadStrips,
-    /// The sensor's pedestals sit well above the usual 512 ADC.
+    /// The sensor's pedestals sit `magnitude` ADC counts above the usual 512.
     ShiftedPedestal,
+    /// Run-wide: `magnitude` times the usual number of clusters per event.
+    LowClusters,
+    /// The sensor's hit occupancy is `magnitude` times the usual.
+    HighOccupancy,
+}
+
+impl ProblemKind {
+    pub const ALL: [ProblemKind; 5] = [
+        ProblemKind::NoisySensor,
+        ProblemKind::DeadStrips,
+        ProblemKind::ShiftedPedestal,
+        ProblemKind::LowClusters,
+        ProblemKind::HighOccupancy,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::NoisySensor => "noisy_sensor",
+            ProblemKind::DeadStrips => "dead_strips",
+            ProblemKind::ShiftedPedestal => "shifted_pedestal",
+            ProblemKind::LowClusters => "low_clusters",
+            ProblemKind::HighOccupancy => "high_occupancy",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ProblemKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether the problem is in one sensor (else it is run-wide).
+    pub fn per_sensor(self) -> bool {
+        self != ProblemKind::LowClusters
+    }
+
+    /// The magnitudes data quality must flag (the issue's): 64 dead channels, noise × 1.5,
+    /// pedestals + 15 ADC, clusters × 0.6, occupancy × 4.
+    pub fn default_magnitude(self) -> f64 {
+        match self {
+            ProblemKind::NoisySensor => 1.5,
+            ProblemKind::DeadStrips => 64.0,
+            ProblemKind::ShiftedPedestal => 15.0,
+            ProblemKind::LowClusters => 0.6,
+            ProblemKind::HighOccupancy => 4.0,
+        }
+    }
+
+    /// The magnitudes that make sense, for checking what a user asks for.
+    pub fn magnitude_range(self) -> (f64, f64) {
+        match self {
+            ProblemKind::NoisySensor => (0.0, 20.0),
+            ProblemKind::DeadStrips => (1.0, CHANNELS as f64),
+            ProblemKind::ShiftedPedestal => (-400.0, 400.0),
+            ProblemKind::LowClusters => (0.0, 10.0),
+            ProblemKind::HighOccupancy => (0.0, 50.0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Problem {
     pub run: u32,
-    pub sensor: u32,
+    /// `None` for a run-wide problem.
+    pub sensor: Option<u32>,
     pub kind: ProblemKind,
-    /// The chip channels affected, first and last (inclusive).
-    pub channels: [usize; 2],
+    /// The chip channels affected, first and last (inclusive); `None` for a run-wide problem.
+    pub channels: Option<[usize; 2]>,
+    /// Factor, channel count or ADC shift, by kind (see [`ProblemKind`]).
+    pub magnitude: f64,
     pub detail: String,
 }
 
@@ -105,40 +164,61 @@ fn strip_occupancy(sensor: u32, strip: usize) -> f64 {
 }
 
 impl Sensor {
-    pub fn generate(number: u32, events: f64, problems: &[Problem], rng: &mut Rng) -> Sensor {
-        let noisy = problems.iter().any(|p| p.kind == ProblemKind::NoisySensor);
-        let shift = problems
+    /// The sensor in one run. `hardware` draws what belongs to the sensor itself and stays from
+    /// run to run (pedestals, the noise of each channel), as on the real detector, so comparing
+    /// with a reference run is meaningful; `rng` draws what changes every run.
+    pub fn generate(
+        number: u32,
+        events: f64,
+        problems: &[Problem],
+        hardware: &mut Rng,
+        rng: &mut Rng,
+    ) -> Sensor {
+        let factor = |kind: ProblemKind| {
+            problems
+                .iter()
+                .filter(|p| p.kind == kind)
+                .map(|p| p.magnitude)
+                .product::<f64>()
+        };
+        let noise_factor = factor(ProblemKind::NoisySensor);
+        let occupancy_factor = factor(ProblemKind::HighOccupancy);
+        let shift: f64 = problems
             .iter()
-            .any(|p| p.kind == ProblemKind::ShiftedPedestal);
+            .filter(|p| p.kind == ProblemKind::ShiftedPedestal)
+            .map(|p| p.magnitude)
+            .sum();
         let dead = |ch: usize| {
             problems.iter().any(|p| {
-                p.kind == ProblemKind::DeadStrips && (p.channels[0]..=p.channels[1]).contains(&ch)
+                p.kind == ProblemKind::DeadStrips
+                    && p.channels.is_some_and(|[lo, hi]| (lo..=hi).contains(&ch))
             })
         };
-        let base_noise = 1.9 + 0.2 * rng.uniform();
+        // A noisier sensor crosses the hit threshold more often.
+        let noise_hits = 1.25 * (noise_factor - 1.0).max(0.0);
+        // Temperature and gain drift: a percent or two from run to run.
+        let base_noise = (1.9 + 0.2 * hardware.uniform()) * (1.0 + 0.015 * rng.normal());
         let mut pedestal = Vec::with_capacity(CHANNELS);
         let mut noise = Vec::with_capacity(CHANNELS);
         let mut occupancy = Vec::with_capacity(CHANNELS);
-        let mut chip_offset = 0.0;
+        let (mut chip_offset, mut chip_drift) = (0.0, 0.0);
         for ch in 0..CHANNELS {
             if ch % CHIP_CHANNELS == 0 {
-                chip_offset = (rng.normal() * 6.0).round();
+                chip_offset = (hardware.normal() * 6.0).round();
+                chip_drift = (rng.normal() * 0.4).round();
             }
             let strip = strip_of_channel(number, ch);
-            let mut ped = 512.0 + chip_offset + (rng.normal() * 2.0).round();
-            if shift {
-                ped += 45.0;
-            }
+            let ped = 512.0 + chip_offset + chip_drift + (hardware.normal() * 2.0).round() + shift;
             let edge = matches!(ch % CHIP_CHANNELS, 0 | 127);
             let mut n = base_noise
                 * strip_noise_factor(number, strip)
-                * (1.0 + 0.01 * rng.normal())
-                * if edge { 1.15 } else { 1.0 };
-            let mut occ = strip_occupancy(number, strip) * (1.0 + 0.05 * rng.normal());
-            if noisy {
-                n *= 3.0;
-                occ += 2.5;
-            }
+                * (1.0 + 0.01 * hardware.normal())
+                * (1.0 + 0.005 * rng.normal())
+                * if edge { 1.15 } else { 1.0 }
+                * noise_factor;
+            let mut occ =
+                strip_occupancy(number, strip) * (1.0 + 0.05 * rng.normal()) * occupancy_factor
+                    + noise_hits;
             if dead(ch) {
                 n = 0.3 + 0.05 * rng.normal().abs();
                 occ = 0.0;
@@ -188,36 +268,46 @@ mod tests {
 
     #[test]
     fn problems_show_in_the_state() {
-        let p = |kind, channels| Problem {
+        let p = |kind, channels: [usize; 2], magnitude| Problem {
             run: 1,
-            sensor: 3,
+            sensor: Some(3),
             kind,
-            channels,
+            channels: Some(channels),
+            magnitude,
             detail: String::new(),
         };
-        let ok = Sensor::generate(3, 10000.0, &[], &mut Rng::new(1));
-        let noisy = Sensor::generate(
-            3,
-            10000.0,
-            &[p(ProblemKind::NoisySensor, [0, 2047])],
-            &mut Rng::new(1),
-        );
-        assert!(noisy.mean_noise() > 2.5 * ok.mean_noise());
-        let dead = Sensor::generate(
-            3,
-            10000.0,
-            &[p(ProblemKind::DeadStrips, [256, 383])],
-            &mut Rng::new(1),
-        );
+        let make = |problems: &[Problem]| {
+            Sensor::generate(3, 10000.0, problems, &mut Rng::new(7), &mut Rng::new(1))
+        };
+        let ok = make(&[]);
+        let noisy = make(&[p(ProblemKind::NoisySensor, [0, 2047], 1.5)]);
+        let ratio = noisy.mean_noise() / ok.mean_noise();
+        assert!((1.45..1.55).contains(&ratio), "{ratio}");
+        let dead = make(&[p(ProblemKind::DeadStrips, [256, 383], 128.0)]);
         assert_eq!(dead.dead_links, vec![8, 9, 10, 11]);
         assert!(dead.occupancy[256..384].iter().all(|&o| o == 0.0));
-        let shifted = Sensor::generate(
-            3,
-            10000.0,
-            &[p(ProblemKind::ShiftedPedestal, [0, 2047])],
-            &mut Rng::new(1),
-        );
+        let shifted = make(&[p(ProblemKind::ShiftedPedestal, [0, 2047], 15.0)]);
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        assert!(mean(&shifted.pedestal) - mean(&ok.pedestal) > 40.0);
+        assert!((mean(&shifted.pedestal) - mean(&ok.pedestal) - 15.0).abs() < 1e-9);
+        let hot = make(&[p(ProblemKind::HighOccupancy, [0, 2047], 4.0)]);
+        let ratio = hot.mean_occupancy() / ok.mean_occupancy();
+        assert!((3.8..4.2).contains(&ratio), "{ratio}");
+    }
+
+    #[test]
+    fn the_hardware_stays_from_run_to_run() {
+        let a = Sensor::generate(3, 10000.0, &[], &mut Rng::new(7), &mut Rng::new(1));
+        let b = Sensor::generate(3, 10000.0, &[], &mut Rng::new(7), &mut Rng::new(2));
+        let diff: Vec<f64> = a
+            .pedestal
+            .iter()
+            .zip(&b.pedestal)
+            .map(|(x, y)| x - y)
+            .collect();
+        assert!(
+            diff.iter().all(|d| d.abs() <= 3.0),
+            "pedestals drift by a count or two"
+        );
+        assert!((a.mean_noise() / b.mean_noise() - 1.0).abs() < 0.08);
     }
 }

@@ -6,10 +6,17 @@
 //! docs/DATA_QUALITY.md gives each check's formula and the tree rules.
 
 pub mod checks;
+pub mod config;
+mod evaluate;
 mod level;
 mod outcome;
+mod result;
+pub mod tree;
+pub mod trend;
 
+pub use config::DqConfig;
+pub use evaluate::evaluate_run;
 pub use level::{Level, Score};
 pub use outcome::{BadChannel, Outcome};
-mod result;
 pub use result::{NodeResult, RunEvaluation};
+pub mod scan;

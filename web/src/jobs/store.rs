@@ -3,12 +3,10 @@
 //! Redis restart, so velo-web starts and keeps serving whether or not Redis is up.
 
 use super::error::ApiError;
-use apalis_core::backend::TaskSink;
-use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use tokio::sync::OnceCell;
-use velo_jobs::{keys, metrics, JobRecord, QueueMessage};
+use velo_jobs::{keys, metrics, JobRecord};
 
 /// `GET /jobs` lists at most this many of the newest jobs.
 const RECENT_LIMIT: isize = 100;
@@ -117,33 +115,8 @@ impl Store {
     /// Record the job as queued, then hand it to the workers.
     pub async fn enqueue(&self, rec: &JobRecord) -> Result<(), ApiError> {
         let mut conn = self.conn().await?;
-        let oldest_kept = rec.queued_at.saturating_sub(self.ttl_secs * 1000);
-        let _: () = redis::pipe()
-            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
-            .ignore()
-            .zadd(keys::RECENT, &rec.id, rec.queued_at)
-            .ignore()
-            .zrembyscore(keys::RECENT, 0, oldest_kept)
-            .ignore()
-            .hincr(metrics::COUNTERS, metrics::submitted(&rec.task_name), 1)
-            .ignore()
-            .query_async(&mut conn)
+        velo_jobs::queue::enqueue(&mut conn, rec, self.ttl_secs)
             .await
-            .map_err(ApiError::unavailable)?;
-        let mut queue: RedisStorage<QueueMessage> =
-            RedisStorage::new(conn.clone()).with_config(Config::default().queue(keys::QUEUE));
-        queue
-            .push(QueueMessage {
-                job_id: rec.id.clone(),
-                task_name: rec.task_name.clone(),
-                args: rec.args.clone(),
-            })
-            .await
-            .map_err(ApiError::unavailable)?;
-        let _: () = conn
-            .publish(keys::queue_wakeup_channel(), &rec.id)
-            .await
-            .map_err(ApiError::unavailable)?;
-        Ok(())
+            .map_err(ApiError::unavailable)
     }
 }

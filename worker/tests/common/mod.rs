@@ -26,8 +26,12 @@ pub struct System {
 impl System {
     /// `extra` settings (VELO_* variables) apply to web and workers alike.
     pub fn start(tag: &str, workers: usize, extra: &[(&str, &str)]) -> System {
+        System::start_with(RunDataDir::new(tag), workers, extra)
+    }
+
+    /// As [`System::start`], on a run data directory of the test's making.
+    pub fn start_with(data: RunDataDir, workers: usize, extra: &[(&str, &str)]) -> System {
         let redis = RedisServer::start();
-        let data = RunDataDir::new(tag);
         let mut env = data.env();
         env.push(("REDIS_URL".into(), redis.url()));
         env.push(("VELO_DEBUG_TASKS".into(), "true".into()));

@@ -1,0 +1,321 @@
+//! The bundled configuration (config/dq.toml) on demo datasets: every injected problem makes its
+//! run WARNING or ERROR through the leaf that judges what the problem broke, naming the sensor,
+//! and nothing else is flagged — runs without problems are OK with no leaf at ERROR. Datasets
+//! with several seeds and first runs (one outside every reference range, so no reference run)
+//! and explicitly chosen problems, including two in one run. Plus `veloview dq evaluate`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use veloview::demo::{self, Manifest, Options, Problem, ProblemKind, ProblemSpec, Problems};
+use veloview::dq::{evaluate_run, DqConfig, Level, NodeResult};
+use veloview::runview::RunData;
+
+const BIN: &str = env!("CARGO_BIN_EXE_veloview");
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+fn config() -> DqConfig {
+    DqConfig::load(&repo("config/dq.toml")).unwrap()
+}
+
+fn generate(name: &str, opts: Options) -> (PathBuf, Manifest) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let m = demo::generate(&dir, &opts).unwrap();
+    (dir, m)
+}
+
+fn run_data(dir: &Path) -> RunData {
+    RunData::new(dir, dir.join("RunList.txt"), repo("config/references.toml"))
+}
+
+fn leaves(n: &NodeResult) -> Vec<&NodeResult> {
+    if n.children.is_empty() {
+        vec![n]
+    } else {
+        n.children.iter().flat_map(leaves).collect()
+    }
+}
+
+/// The leaves that judge what a problem breaks: the first works without a reference run.
+fn expected_leaves(kind: ProblemKind) -> [&'static str; 2] {
+    match kind {
+        ProblemKind::DeadStrips => ["noise.dead_channels", "occupancy.dead_channels"],
+        ProblemKind::NoisySensor => ["noise.noise_level", "noise.noise_vs_reference"],
+        ProblemKind::ShiftedPedestal => [
+            "pedestals.pedestal_level",
+            "pedestals.pedestal_vs_reference",
+        ],
+        ProblemKind::LowClusters => [
+            "clusters.clusters_per_event",
+            "clusters.clusters_per_event_vs_reference",
+        ],
+        ProblemKind::HighOccupancy => [
+            "occupancy.occupancy_level",
+            "occupancy.occupancy_vs_reference",
+        ],
+    }
+}
+
+/// The leaf `key` judging `sensor` (a per-sensor leaf's expansion), or the run-wide leaf.
+fn leaf_for<'a>(all: &[&'a NodeResult], key: &str, sensor: Option<u32>) -> &'a NodeResult {
+    all.iter()
+        .find(|l| match sensor {
+            Some(s) => l.sensor == Some(s) && l.key == format!("{key}.TELL1_{s:03}"),
+            None => l.key == key,
+        })
+        .unwrap_or_else(|| panic!("no leaf {key} for sensor {sensor:?}"))
+}
+
+fn describe(l: &NodeResult) -> String {
+    format!(
+        "{} {} score {:.1} {}",
+        l.key,
+        l.level,
+        l.score.value(),
+        serde_json::to_string(&l.details).unwrap()
+    )
+}
+
+/// Evaluate every run of the dataset and check the verdicts against its manifest.
+fn every_problem_found_and_nothing_else(dir: &Path, m: &Manifest) {
+    let config = config();
+    let data = run_data(dir);
+    let mut clean = 0;
+    for &run in &m.runs {
+        let e = evaluate_run(&data, &config, run).unwrap();
+        let all = leaves(&e.root);
+        let failing: Vec<&&NodeResult> = all.iter().filter(|l| l.level > Level::Ok).collect();
+        let problems: Vec<&Problem> = m.problems.iter().filter(|p| p.run == run).collect();
+        let report = || {
+            failing
+                .iter()
+                .map(|l| describe(l))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        };
+        if problems.is_empty() {
+            clean += 1;
+            assert_eq!(e.root.level, Level::Ok, "clean run {run}:\n  {}", report());
+            assert!(
+                failing.iter().all(|l| l.level < Level::Error),
+                "clean run {run}:\n  {}",
+                report()
+            );
+            continue;
+        }
+        assert!(
+            e.root.level >= Level::Warning,
+            "run {run} {problems:?} was OK"
+        );
+        for p in &problems {
+            for (i, key) in expected_leaves(p.kind).into_iter().enumerate() {
+                let leaf = leaf_for(&all, key, p.sensor);
+                if i > 0 && leaf.skipped.is_some() {
+                    assert!(e.reference_run.is_none());
+                    continue;
+                }
+                assert_eq!(
+                    leaf.level,
+                    Level::Error,
+                    "run {run} {p:?}: {}\nfailing:\n  {}",
+                    describe(leaf),
+                    report()
+                );
+            }
+        }
+        // Nothing else: a failing per-sensor leaf is about a sensor with a problem, and
+        // run-wide leaves fail only where the run has one.
+        let sensors: Vec<u32> = problems.iter().filter_map(|p| p.sensor).collect();
+        for l in &failing {
+            if let Some(s) = l.sensor {
+                assert!(
+                    sensors.contains(&s),
+                    "run {run} {problems:?}: {}",
+                    describe(l)
+                );
+            }
+        }
+    }
+    assert!(clean > 0, "the dataset has runs without problems");
+}
+
+#[test]
+fn default_dataset() {
+    let (dir, m) = generate("dq-default", Options::default());
+    assert_eq!(m.problems.len(), 8);
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+#[test]
+fn another_seed_and_first_run() {
+    let (dir, m) = generate(
+        "dq-seed-2024",
+        Options {
+            runs: 14,
+            first_run: 123966,
+            seed: 2024,
+            problems: Problems::Default,
+        },
+    );
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+#[test]
+fn runs_without_a_reference_run() {
+    let (dir, m) = generate(
+        "dq-no-reference",
+        Options {
+            runs: 10,
+            first_run: 400000,
+            seed: 77,
+            problems: Problems::Default,
+        },
+    );
+    let e = evaluate_run(&run_data(&dir), &config(), 400003).unwrap();
+    assert_eq!(e.reference_run, None);
+    let skipped = leaves(&e.root)
+        .iter()
+        .filter(|l| l.skipped.is_some())
+        .count();
+    assert!(skipped >= 84 * 3, "{skipped} reference leaves skipped");
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+#[test]
+fn explicit_problems_two_in_one_run() {
+    let specs = [
+        "dead_strips:123979:0",
+        "noisy_sensor:123982:105",
+        "shifted_pedestal:123983:64",
+        "high_occupancy:123984:41",
+        "low_clusters:123985",
+        "dead_strips:123980:70=100",
+        "high_occupancy:123980:3=3",
+    ];
+    let (dir, m) = generate(
+        "dq-explicit",
+        Options {
+            runs: 8,
+            first_run: 123978,
+            seed: 5,
+            problems: Problems::Explicit(
+                specs
+                    .iter()
+                    .map(|s| ProblemSpec::parse(s).unwrap())
+                    .collect(),
+            ),
+        },
+    );
+    assert_eq!(m.problems.len(), specs.len());
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+#[test]
+fn no_problems_no_verdicts() {
+    let (dir, m) = generate(
+        "dq-clean",
+        Options {
+            runs: 4,
+            first_run: 123980,
+            seed: 9,
+            problems: Problems::Explicit(Vec::new()),
+        },
+    );
+    assert!(m.problems.is_empty());
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+fn evaluate_cli(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(["dq", "evaluate"])
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--run-list")
+        .arg(dir.join("RunList.txt"))
+        .arg("--references")
+        .arg(repo("config/references.toml"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn veloview_dq_evaluate_prints_the_tree() {
+    // The demo-data command with an explicit problem, then the evaluate command on it.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dq-cli");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(BIN)
+        .arg("demo-data")
+        .arg(&dir)
+        .args(["--runs", "3", "--first-run", "123981", "--seed", "4"])
+        .args(["--problem", "shifted_pedestal:123983:7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = repo("config/dq.toml");
+    let config = config.to_str().unwrap();
+    let out = evaluate_cli(&dir, &["123983", "--config", config]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["run"], 123983);
+    assert_eq!(v["reference_run"], 123981);
+    assert_eq!(v["key"], "");
+    assert!(["WARNING", "ERROR"].contains(&v["level"].as_str().unwrap()));
+    assert!(v["score"].as_f64().unwrap() < 100.0);
+    let keys: Vec<&str> = v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["pedestals", "noise", "clusters", "occupancy"]);
+    let level = &v["children"][0]["children"][0];
+    assert_eq!(level["key"], "pedestals.pedestal_level");
+    let sensor7 = &level["children"][7];
+    for field in [
+        "title", "score", "warnings", "errors", "details", "children",
+    ] {
+        assert!(sensor7.get(field).is_some(), "{field} missing: {sensor7}");
+    }
+    assert_eq!(sensor7["key"], "pedestals.pedestal_level.TELL1_007");
+    assert_eq!(sensor7["sensor"], 7);
+    assert_eq!(sensor7["check"], "mean_ac");
+    assert_eq!(
+        sensor7["path"],
+        "Vetra/VeloPedestalSubtractorMoni/TELL1_007/Pedestal_Bank"
+    );
+    assert_eq!(sensor7["level"], "ERROR");
+    assert_eq!(v["children"][2]["children"][0]["sensor"], Value::Null);
+
+    // Bad input: a message on stderr, nothing on stdout, exit 1.
+    for (args, wanted) in [
+        (vec!["123999", "--config", config], "123999"),
+        (vec!["twelve", "--config", config], "twelve"),
+        (
+            vec!["123983", "--config", "/nonexistent/dq.toml"],
+            "/nonexistent/dq.toml",
+        ),
+        (vec!["123983", "--config", config, "--colour"], "--colour"),
+    ] {
+        let out = evaluate_cli(&dir, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("veloview: ") && err.contains(wanted),
+            "{args:?}: {err}"
+        );
+    }
+}
