@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Time with uproot the work `cargo bench -p veloview --bench read` times with veloview (open the
+"""Time with uproot the work `cargo bench -p velo-root --bench read` times with veloview (open the
 file, read one histogram into memory), and print both side by side with their ratio.
 
 Run after the Rust benchmark, from the repository root:
-    cargo bench -p veloview --bench read
-    python3 veloview/benches/uproot_read.py
+    cargo bench -p velo-root --bench read
+    python3 crates/velo-root/benches/uproot_read.py
 Both sides report their best figure per call, the one least disturbed by other processes on a
 shared machine: for veloview the fastest of criterion's 100 samples (target/criterion/.../sample.json,
 each sample many iterations), for uproot the fastest of 7 timeit repeats. Criterion's own mean is

@@ -6,9 +6,9 @@
 mod samples;
 
 use samples::{as_stored, tempdir};
-use veloview::hist::{Axis, BinErrorOption, ErrorMode, Histogram, Profile, Stats};
-use veloview::rio::{writer, FileWriter, WriteOptions};
-use veloview::RootFile;
+use velo_root::hist::{Axis, BinErrorOption, ErrorMode, Histogram, Profile, Stats};
+use velo_root::rio::{writer, FileWriter, WriteOptions};
+use velo_root::RootFile;
 
 struct Rng(u64);
 

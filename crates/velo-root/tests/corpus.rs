@@ -4,7 +4,7 @@ mod common;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use veloview::{dump, RootFile};
+use velo_root::{dump, RootFile};
 
 #[test]
 fn every_key_is_listed_with_its_class() {

@@ -9,7 +9,7 @@ mod layout;
 use layout::{dir_record, file_header, key, key_list};
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use veloview::RootFile;
+use velo_root::RootFile;
 
 const GIB: u64 = 1 << 30;
 const SOURCE: &str = "bench/velo-bench-zlib.root";

@@ -12,8 +12,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
-use veloview::verify::read_everything;
-use veloview::RootFile;
+use velo_root::verify::read_everything;
+use velo_root::RootFile;
 
 struct RecordLargest;
 
@@ -125,7 +125,7 @@ fn apply(bytes: &[u8], d: Damage) -> Vec<u8> {
 
 /// One damaged file, read all the way through. Returns a description of a failure.
 fn run(name: &str, bytes: Vec<u8>) -> Result<(), String> {
-    let check = |e: veloview::Error| {
+    let check = |e: velo_root::Error| {
         let msg = e.to_string();
         if e.file.as_path() == std::path::Path::new(name) && msg.contains(name) {
             Ok(())

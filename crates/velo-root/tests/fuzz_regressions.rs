@@ -6,8 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
-use veloview::verify::{decode_framed, decompress_framed, read_everything};
-use veloview::RootFile;
+use velo_root::verify::{decode_framed, decompress_framed, read_everything};
+use velo_root::RootFile;
 
 const WATCHDOG: Duration = Duration::from_secs(30);
 

@@ -3,10 +3,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use veloview::hist::{encode, Axis, Histogram};
-use veloview::rio::compress::compress;
-use veloview::rio::writer::TOP;
-use veloview::rio::{FileWriter, WriteOptions};
+use velo_root::hist::{encode, Axis, Histogram};
+use velo_root::rio::compress::compress;
+use velo_root::rio::writer::TOP;
+use velo_root::rio::{FileWriter, WriteOptions};
 
 fn noise_profile() -> Histogram {
     let mut p = Histogram::new_profile(
@@ -54,9 +54,9 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("demo-data, one run file", |b| {
         b.iter(|| {
-            veloview::demo::generate(
+            velo_root::demo::generate(
                 &dir,
-                &veloview::demo::Options {
+                &velo_root::demo::Options {
                     runs: 1,
                     first_run: 123987,
                     seed: 1,

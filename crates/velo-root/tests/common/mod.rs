@@ -5,7 +5,11 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 pub fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|d| d.join("tests/data"))
+        .find(|d| d.join("CORPUS.md").exists())
+        .expect("the repository's tests/data")
 }
 
 /// The ROOT files each expected document describes.

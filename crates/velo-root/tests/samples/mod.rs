@@ -1,8 +1,8 @@
 //! Histograms of every class veloview writes, shared by the writer tests.
 #![allow(dead_code)]
 
-use veloview::hist::{Axis, Histogram};
-use veloview::rio::{FileWriter, WriteOptions};
+use velo_root::hist::{Axis, Histogram};
+use velo_root::rio::{FileWriter, WriteOptions};
 
 /// One histogram of every class veloview writes, with under/overflow, Sumw2, variable edges,
 /// labels and awkward names, at `(path, histogram)`.

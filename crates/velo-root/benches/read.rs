@@ -3,14 +3,14 @@
 //! their own too (open, find the key, decompress, decode), to show what bounds the whole.
 //!
 //! Inputs: tests/data/bench/velo-bench-{zlib,lz4,zstd}.root (made by make_bench_files.py there).
-//! `python3 veloview/benches/uproot_read.py` times the same work with uproot and prints both.
+//! `python3 crates/velo-root/benches/uproot_read.py` times the same work with uproot and prints both.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use veloview::{hist, rio, RootFile};
+use velo_root::{hist, rio, RootFile};
 
 /// Counts allocations, so the run can say how many one open-and-read makes.
 struct Counting;
@@ -46,11 +46,12 @@ pub const SHAPES: [(&str, &str); 3] = [
 pub const COMPRESSIONS: [&str; 3] = ["zlib", "lz4", "zstd"];
 
 fn file(compression: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../tests/data/bench/velo-bench-{compression}.root"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../../tests/data/bench/velo-bench-{compression}.root"
+    ))
 }
 
-fn open_and_read(path: &PathBuf, hist: &str) -> veloview::Histogram {
+fn open_and_read(path: &PathBuf, hist: &str) -> velo_root::Histogram {
     let f = RootFile::open(path).unwrap();
     f.histogram(hist).unwrap()
 }

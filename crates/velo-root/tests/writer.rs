@@ -4,9 +4,9 @@
 mod samples;
 
 use samples::{as_stored, tempdir, write_sample};
-use veloview::hist::{Axis, Histogram};
-use veloview::rio::{writer, FileWriter, WriteOptions};
-use veloview::RootFile;
+use velo_root::hist::{Axis, Histogram};
+use velo_root::rio::{writer, FileWriter, WriteOptions};
+use velo_root::RootFile;
 
 #[test]
 fn every_class_reads_back_equal_through_veloview() {
