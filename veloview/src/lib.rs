@@ -5,4 +5,4 @@ pub mod demo;
 pub mod dq;
 pub mod runview;
 
-pub use velo_root::{dump, hist, rio, verify, Error, Histogram, RootFile};
+pub use velo_root::{cancel, dump, hist, rio, verify, Error, Histogram, ReadOptions, RootFile};

@@ -1,5 +1,5 @@
-//! Writing: one 2048-channel noise profile serialised and compressed as a key's payload, a whole
-//! file of them, and one demo run file (84 sensors × 6 plots + 8 global plots, written to disk).
+//! Writing: one 2048-channel noise profile serialised and compressed as a key's payload, and a
+//! whole file of them. Writing a demo run file is veloview's `demo_write` bench.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -49,24 +49,6 @@ fn bench(c: &mut Criterion) {
             w.finish().unwrap()
         })
     });
-    let dir = std::env::temp_dir().join(format!("veloview-bench-demo-{}", std::process::id()));
-    let mut g = c.benchmark_group("demo");
-    g.sample_size(10);
-    g.bench_function("demo-data, one run file", |b| {
-        b.iter(|| {
-            velo_root::demo::generate(
-                &dir,
-                &velo_root::demo::Options {
-                    runs: 1,
-                    first_run: 123987,
-                    seed: 1,
-                },
-            )
-            .unwrap()
-        })
-    });
-    g.finish();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, bench);

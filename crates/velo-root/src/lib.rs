@@ -2,13 +2,14 @@
 //! ([`rio`]) and the histogram classes with ROOT's semantics ([`hist`]). It knows nothing of the
 //! VELO run model or the service configuration; `veloview` builds those on it.
 
+pub mod cancel;
 pub mod dump;
 pub mod hist;
 pub mod rio;
 pub mod verify;
 
 pub use hist::Histogram;
-pub use rio::{Error, RootFile};
+pub use rio::{Error, ReadOptions, RootFile};
 
 impl rio::RootFile {
     /// Read the histogram at `path` (highest cycle unless `;N` is given).
@@ -28,7 +29,7 @@ impl rio::RootFile {
         let bytes = self
             .payload(key)
             .map_err(|kind| Error::new(self.path(), kind))?;
-        hist::decode(&key.class, &bytes, key.keylen as u32).map_err(|kind| {
+        hist::decode_with(&key.class, &bytes, key.keylen as u32, &self.options()).map_err(|kind| {
             Error::new(
                 self.path(),
                 kind.context(format!("{} \"{}\"", key.class, key.name)),

@@ -1,6 +1,8 @@
 //! Every input kept under tests/data/fuzz/ (see the README there) goes through the code of its
-//! fuzz target again: each must end, within the watchdog, in an error or a valid result.
+//! fuzz target again: each must end, within the watchdog, in an error or a valid result, having
+//! held no more memory than [`MEMORY_LIMIT`].
 
+mod alloc;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +12,9 @@ use velo_root::verify::{decode_framed, decompress_framed, read_everything};
 use velo_root::RootFile;
 
 const WATCHDOG: Duration = Duration::from_secs(30);
+/// Every input here is a few KB, and a block may reserve no more than its algorithm can expand
+/// its stored bytes to (before, a 9-byte block header could reserve 16 MiB).
+const MEMORY_LIMIT: usize = 2 << 20;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = common::data_dir().join("fuzz").join(target);
@@ -27,10 +32,18 @@ fn run(path: &Path, f: fn(Vec<u8>) -> String) -> String {
     let bytes = std::fs::read(path).unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(f(bytes));
+        let _ = tx.send(alloc::measure(|| f(bytes)));
     });
     match rx.recv_timeout(WATCHDOG) {
-        Ok(outcome) => outcome,
+        Ok((outcome, usage)) => {
+            assert!(
+                usage.peak <= MEMORY_LIMIT,
+                "{}: held {} bytes ({outcome})",
+                path.display(),
+                usage.peak
+            );
+            outcome
+        }
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("{}: still running", path.display()),
         Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{}: panicked", path.display()),
     }

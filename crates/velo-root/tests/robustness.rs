@@ -2,44 +2,19 @@
 //! places (in its key headers and key lists above all, where a flip changes what gets read), is
 //! read as `veloview dump` would read it. Each case must end in an error naming the file or in a
 //! valid result: no panic, no hang (each case runs under a watchdog), and no allocation larger
-//! than the data could justify (a global allocator records the largest request).
+//! than the data could justify (the global allocator of `alloc` records the largest request).
+//! Crafted size claims, which random damage rarely makes, are in crafted.rs.
 
+mod alloc;
 mod common;
 mod layout;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 use velo_root::verify::read_everything;
 use velo_root::RootFile;
-
-struct RecordLargest;
-
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only records sizes.
-unsafe impl GlobalAlloc for RecordLargest {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LARGEST.fetch_max(new_size, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static ALLOC: RecordLargest = RecordLargest;
 
 /// The corpus's largest object is well under 1 MiB and its largest file 1.2 MB; one compressed
 /// block may make the reader reserve up to 16 MiB before finding out it is bad.
@@ -213,7 +188,7 @@ fn damaged_files_give_errors_naming_them_never_panics_or_hangs() {
         failures.join("\n")
     );
     assert!(n > 3000, "only {n} cases");
-    let largest = LARGEST.load(Ordering::Relaxed);
+    let largest = alloc::largest_ever();
     // The recorder must be live: the largest file was copied into one buffer.
     let biggest_file = files.iter().map(|(_, b)| b.len()).max().unwrap();
     assert!(largest >= biggest_file, "allocation recorder not installed");

@@ -8,7 +8,7 @@ mod stats;
 mod write;
 
 pub use axis::Axis;
-pub use read::{decode, is_supported, CLASSES};
+pub use read::{decode, decode_with, is_supported, CLASSES};
 pub use stats::Stats;
 pub use write::{encode, is_writable};
 

@@ -83,39 +83,137 @@ pub fn asymmetric_errors(h: &Histogram, bin: usize) -> (f64, f64) {
     {
         return (err, err);
     }
-    let alpha = match h.bin_error_option {
-        BinErrorOption::Poisson2 => 0.05,
-        _ => 1.0 - 0.682689492,
+    let (lower, upper) = match h.bin_error_option {
+        BinErrorOption::Poisson2 => quantiles().ninety_five,
+        _ => quantiles().one_sigma,
     };
     let c = h.bin_content(bin);
-    let n = c as i64;
-    if n < 0 {
+    // ROOT truncates the content to an integer count. In f64, so that no count overflows.
+    let n = c.trunc();
+    if n.is_nan() || n < 0.0 {
         return (0.0, 0.0);
     }
-    let low = if n == 0 {
+    let low = if n == 0.0 {
         0.0
     } else {
-        c - gamma_quantile(alpha / 2.0, n as f64)
+        c - gamma_quantile(lower, n)
     };
-    let up = gamma_quantile(1.0 - alpha / 2.0, (n + 1) as f64) - c;
+    let up = gamma_quantile(upper, n + 1.0) - c;
     (low, up)
 }
 
-/// x with P(a, x) = p, P the regularised lower incomplete gamma function (scale 1).
-fn gamma_quantile(p: f64, a: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0f64, a + 50.0 * a.sqrt() + 50.0);
+/// A probability and its standard normal quantile.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    p: f64,
+    z: f64,
+}
+
+/// The two ends of ROOT's two Poisson intervals (`kPoisson`: 1 sigma, `kPoisson2`: 95 %).
+struct Quantiles {
+    one_sigma: (Tail, Tail),
+    ninety_five: (Tail, Tail),
+}
+
+fn quantiles() -> &'static Quantiles {
+    static Q: std::sync::OnceLock<Quantiles> = std::sync::OnceLock::new();
+    Q.get_or_init(|| {
+        let ends = |alpha: f64| {
+            let lo = alpha / 2.0;
+            let hi = 1.0 - alpha / 2.0;
+            (
+                Tail {
+                    p: lo,
+                    z: normal_quantile(lo),
+                },
+                Tail {
+                    p: hi,
+                    z: normal_quantile(hi),
+                },
+            )
+        };
+        Quantiles {
+            one_sigma: ends(1.0 - 0.682689492),
+            ninety_five: ends(0.05),
+        }
+    })
+}
+
+/// z with Φ(z) = p, by bisection on Φ(z) = (1 ± P(1/2, z²/2)) / 2. Run once per probability.
+fn normal_quantile(p: f64) -> f64 {
+    let phi = |z: f64| {
+        let half = 0.5 * gamma_p(0.5, 0.5 * z * z);
+        if z >= 0.0 {
+            0.5 + half
+        } else {
+            0.5 - half
+        }
+    };
+    let (mut lo, mut hi) = (-40.0f64, 40.0f64);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if gamma_p(a, mid) < p {
+        if phi(mid) < p {
             lo = mid;
         } else {
             hi = mid;
         }
-        if hi - lo <= 1e-15 * hi.max(1.0) {
+    }
+    0.5 * (lo + hi)
+}
+
+/// Above this shape the Cornish-Fisher expansion is used as it stands: its error there is below
+/// 1e-9 of the interval's width, falling as a^(-2) (see the tests), and the exact method's
+/// cost grows as √a.
+const EXPANSION_FROM: f64 = 10_000.0;
+
+/// x with P(a, x) = p, P the regularised lower incomplete gamma function (scale 1).
+///
+/// Large `a`: the Cornish-Fisher expansion of the gamma quantile to order a^(-1), constant
+/// time. Otherwise Newton's method on P from that starting point, kept inside a bracket by
+/// bisection, to full precision in a handful of steps (the bisection alone took about 200).
+fn gamma_quantile(t: Tail, a: f64) -> f64 {
+    let guess = cornish_fisher(a, t.z);
+    if a > EXPANSION_FROM {
+        return guess;
+    }
+    let (mut lo, mut hi) = (0.0f64, a + 50.0 * a.sqrt() + 50.0);
+    let ln_gamma_a = ln_gamma(a);
+    let mut x = if guess > lo && guess < hi {
+        guess
+    } else {
+        0.5 * (lo + hi)
+    };
+    for _ in 0..200 {
+        let f = gamma_p(a, x) - t.p;
+        if f < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let density = ((a - 1.0) * x.ln() - x - ln_gamma_a).exp();
+        let newton = x - f / density;
+        let next = if density > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        let step = (next - x).abs();
+        x = next;
+        if step <= 1e-15 * x.max(1.0) || hi - lo <= 1e-15 * hi.max(1.0) {
             break;
         }
     }
-    0.5 * (lo + hi)
+    x
+}
+
+/// The Cornish-Fisher expansion of the gamma(a, 1) quantile at normal quantile z: the cumulants
+/// of gamma(a) are κ_r = (r-1)! a, so the standardised skewness is 2/√a, the excess kurtosis
+/// 6/a and the fifth standardised cumulant 24/a^(3/2).
+fn cornish_fisher(a: f64, z: f64) -> f64 {
+    let s = a.sqrt();
+    let z2 = z * z;
+    a + z * s + (z2 - 1.0) / 3.0 + z * (z2 - 7.0) / (36.0 * s)
+        - (3.0 * z2 * z2 + 7.0 * z2 - 16.0) / (810.0 * a)
 }
 
 /// Regularised lower incomplete gamma P(a, x): series below a+1, continued fraction above.
@@ -191,15 +289,67 @@ fn ln_gamma(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// The method this replaced: bisection on P to 1e-15, 200 steps of up to 10,000 terms.
+    fn bisection_quantile(p: f64, a: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0f64, a + 50.0 * a.sqrt() + 50.0);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if gamma_p(a, mid) < p {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo <= 1e-15 * hi.max(1.0) {
+                break;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
     #[test]
     fn poisson_interval_matches_root() {
         // ROOT: h.SetBinErrorOption(TH1::kPoisson); h.SetBinContent(1, 3);
         // GetBinErrorLow(1) = 1.6328, GetBinErrorUp(1) = 2.9181 (Garwood interval).
-        let alpha = 1.0 - 0.682689492;
-        let low = 3.0 - gamma_quantile(alpha / 2.0, 3.0);
-        let up = gamma_quantile(1.0 - alpha / 2.0, 4.0) - 3.0;
+        let (lower, upper) = quantiles().one_sigma;
+        let low = 3.0 - gamma_quantile(lower, 3.0);
+        let up = gamma_quantile(upper, 4.0) - 3.0;
         assert!((low - 1.632_8).abs() < 1e-3, "{low}");
         assert!((up - 2.918_2).abs() < 1e-3, "{up}");
+    }
+
+    #[test]
+    fn fast_quantiles_agree_with_the_bisection_they_replace() {
+        // Every count to 2000, then spread to 2·10^5, both sides of the switch to the expansion:
+        // the interval ends agree to 1e-9 of the width. (Further up, the bisection itself loses
+        // digits: P's exponent cancels terms of size a·ln a.)
+        let counts = (1..=2000)
+            .map(f64::from)
+            .chain((0..=40).map(|i| (2000.0f64 * 100f64.powf(i as f64 / 40.0)).round()));
+        let mut worst = 0.0f64;
+        for n in counts {
+            for (lower, upper) in [quantiles().one_sigma, quantiles().ninety_five] {
+                for (t, a) in [(lower, n), (upper, n + 1.0)] {
+                    let old = bisection_quantile(t.p, a);
+                    let new = gamma_quantile(t, a);
+                    let width = a.sqrt().max(1.0);
+                    let err = (new - old).abs() / width;
+                    worst = worst.max(err);
+                    assert!(err < 1e-9, "a = {a}, p = {}: {new} vs {old}", t.p);
+                }
+            }
+        }
+        eprintln!("largest difference: {worst:e} of the interval width");
+    }
+
+    #[test]
+    fn huge_counts_neither_overflow_nor_stall() {
+        let mut h = Histogram::new_1d("TH1D", "h", "", crate::hist::Axis::uniform(1, 0.0, 1.0));
+        h.bin_error_option = BinErrorOption::Poisson;
+        h.array[1] = 9.3e18;
+        let (low, up) = asymmetric_errors(&h, 1);
+        let sigma = 9.3e18f64.sqrt();
+        assert!((low / sigma - 1.0).abs() < 1e-6, "{low}");
+        assert!((up / sigma - 1.0).abs() < 1e-6, "{up}");
     }
 
     #[test]

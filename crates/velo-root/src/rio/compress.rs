@@ -3,7 +3,7 @@
 //! uncompressed size as 24-bit little-endian numbers. LZ4 blocks carry an extra 8-byte xxHash64
 //! checksum of the compressed data in front of it.
 
-use super::RootError;
+use super::{RootError, DEFAULT_MAX_OBJECT_BYTES};
 
 pub const HEADER_LEN: usize = 9;
 /// ROOT does not compress objects this small.
@@ -11,8 +11,15 @@ const MIN_COMPRESS: usize = 256;
 /// The most one compressed block holds (24-bit sizes in its header).
 const MAX_BLOCK: usize = 0xff_ffff;
 const LZ4_CHECKSUM_LEN: usize = 8;
-/// Nothing VELO monitor reads comes near this; it bounds what a hostile key can make us allocate.
-pub const MAX_OBJECT_LEN: usize = 1 << 30;
+/// The most a zlib (deflate) stream expands: 258 bytes from 2 bits, 1032:1, plus its framing.
+const ZLIB_MAX_RATIO: usize = 1032;
+/// The most an LZ4 block expands: about 255 bytes of match from one byte.
+const LZ4_MAX_RATIO: usize = 255;
+/// The most a ZSTD frame expands: every block has a 3-byte header, and the largest expansion is an
+/// RLE block, one byte repeated up to the 128 KiB block maximum.
+const ZSTD_MAX_RATIO: usize = (128 << 10) / 4;
+/// Headroom for the fixed costs of a tiny stream (headers, a last literal run).
+const RATIO_SLACK: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
@@ -37,6 +44,19 @@ impl Algorithm {
                 "unknown compression header {:?}",
                 String::from_utf8_lossy(other)
             ))),
+        }
+    }
+}
+
+impl Algorithm {
+    /// The most one stored byte can expand to, where the format bounds it. LZMA has no useful
+    /// bound, but its output is grown as it is produced instead of reserved up front.
+    fn max_ratio(self) -> Option<usize> {
+        match self {
+            Self::Zlib => Some(ZLIB_MAX_RATIO),
+            Self::Lz4 => Some(LZ4_MAX_RATIO),
+            Self::Zstd => Some(ZSTD_MAX_RATIO),
+            Self::Lzma => None,
         }
     }
 }
@@ -66,18 +86,30 @@ pub fn compress(data: &[u8], level: u32) -> Vec<u8> {
     out
 }
 
-/// Decompress a key's payload of `src` into exactly `objlen` bytes.
+/// Decompress a key's payload of `src` into exactly `objlen` bytes, refusing objects over
+/// [`DEFAULT_MAX_OBJECT_BYTES`].
 pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
-    if objlen > MAX_OBJECT_LEN {
+    decompress_limited(src, objlen, DEFAULT_MAX_OBJECT_BYTES)
+}
+
+/// As [`decompress`], refusing objects that claim more than `max_object_bytes`.
+pub fn decompress_limited(
+    src: &[u8],
+    objlen: usize,
+    max_object_bytes: usize,
+) -> Result<Vec<u8>, RootError> {
+    if objlen > max_object_bytes {
         return Err(RootError::Corrupt(format!(
-            "object claims {objlen} bytes uncompressed, over the {MAX_OBJECT_LEN}-byte limit"
+            "object claims {objlen} bytes uncompressed, over the {max_object_bytes}-byte limit"
         )));
     }
-    // Memory is reserved block by block, each block at most 16 MiB by its 24-bit header, so a
-    // hostile `objlen` cannot make us allocate more than the data really expands to.
+    // Memory is reserved block by block, each block at most 16 MiB by its 24-bit header and no
+    // more than its algorithm can expand its stored bytes to, so a hostile `objlen` or block
+    // header cannot make us allocate much more than the data really expands to.
     let mut out = Vec::new();
     let mut rest = src;
     while out.len() < objlen {
+        crate::cancel::check()?;
         if rest.len() < HEADER_LEN {
             return Err(RootError::Truncated(format!(
                 "compressed block header needs {HEADER_LEN} bytes, {} left",
@@ -99,9 +131,18 @@ pub fn decompress(src: &[u8], objlen: usize) -> Result<Vec<u8>, RootError> {
                 objlen - out.len()
             )));
         }
+        if let Some(ratio) = algo.max_ratio() {
+            if ulen > clen.saturating_mul(ratio) + RATIO_SLACK {
+                return Err(RootError::Corrupt(format!(
+                    "{algo:?} block of {clen} bytes claims to expand to {ulen}, more than {algo:?} can"
+                )));
+            }
+        }
         let block = &rest[HEADER_LEN..HEADER_LEN + clen];
         let before = out.len();
-        out.reserve_exact(ulen);
+        if algo.max_ratio().is_some() {
+            out.reserve_exact(ulen);
+        }
         decompress_block(algo, block, ulen, &mut out)?;
         if out.len() - before != ulen {
             return Err(RootError::Decompress(format!(

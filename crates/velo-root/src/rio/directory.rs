@@ -43,7 +43,9 @@ pub fn read_key_list(r: &mut RBuffer) -> Result<Vec<Key>> {
     let n = r.i32()?;
     // The smallest possible key header is 26 bytes; anything more can't fit.
     let n = r.check_count(n, 26)?;
-    let mut keys = Vec::with_capacity(n);
+    // Grown as keys are read, not reserved for the count: a parsed key is several times the
+    // size of its smallest header.
+    let mut keys = Vec::new();
     for _ in 0..n {
         keys.push(Key::read(r)?);
     }

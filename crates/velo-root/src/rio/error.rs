@@ -17,6 +17,9 @@ pub enum RootError {
     NotFound(String),
     #[error("unsupported class {0}")]
     Unsupported(String),
+    /// The caller gave up on the work (see [`crate::cancel`]).
+    #[error("stopped: the work was cancelled")]
+    Cancelled,
 }
 
 impl RootError {

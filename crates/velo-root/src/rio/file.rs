@@ -6,7 +6,7 @@ use super::compress;
 use super::directory::{read_key_list, DirRecord};
 use super::key::Key;
 use super::rbytes::{corrupt, truncated, RBuffer};
-use super::{Error, RootError};
+use super::{Error, ReadOptions, RootError};
 use std::borrow::Cow;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -73,6 +73,7 @@ pub struct RootFile {
     version: i32,
     compression: i32,
     top: Vec<Key>,
+    options: ReadOptions,
 }
 
 impl std::fmt::Debug for RootFile {
@@ -85,26 +86,46 @@ impl std::fmt::Debug for RootFile {
 }
 
 impl RootFile {
+    /// Open a file on disk with the default [`ReadOptions`].
     pub fn open(path: impl AsRef<Path>) -> Result<RootFile, Error> {
+        Self::open_with(path, ReadOptions::default())
+    }
+
+    /// Open a file on disk; every object read from it is held to `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: ReadOptions) -> Result<RootFile, Error> {
         let path = path.as_ref();
-        Self::open_inner(path).map_err(|kind| Error::new(path, kind))
+        Self::open_inner(path, options).map_err(|kind| Error::new(path, kind))
     }
 
     /// Read a ROOT file held in memory; `name` is what errors call it.
     pub fn from_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<RootFile, Error> {
+        Self::from_bytes_with(name, bytes, ReadOptions::default())
+    }
+
+    /// As [`Self::from_bytes`], with `options`.
+    pub fn from_bytes_with(
+        name: impl Into<PathBuf>,
+        bytes: Vec<u8>,
+        options: ReadOptions,
+    ) -> Result<RootFile, Error> {
         let path = name.into();
         let size = bytes.len() as u64;
-        Self::init(path.clone(), Source::Memory(bytes), size)
+        Self::init(path.clone(), Source::Memory(bytes), size, options)
             .map_err(|kind| Error::new(&path, kind))
     }
 
-    fn open_inner(path: &Path) -> Result<RootFile, RootError> {
+    fn open_inner(path: &Path, options: ReadOptions) -> Result<RootFile, RootError> {
         let file = File::open(path)?;
         let size = file.metadata()?.len();
-        Self::init(path.to_path_buf(), Source::Disk(file), size)
+        Self::init(path.to_path_buf(), Source::Disk(file), size, options)
     }
 
-    fn init(path: PathBuf, source: Source, size: u64) -> Result<RootFile, RootError> {
+    fn init(
+        path: PathBuf,
+        source: Source,
+        size: u64,
+        options: ReadOptions,
+    ) -> Result<RootFile, RootError> {
         let mut f = RootFile {
             path,
             source,
@@ -112,6 +133,7 @@ impl RootFile {
             version: 0,
             compression: 0,
             top: Vec::new(),
+            options,
         };
         let head = f.read_at(0, HEADER_READ.min(size as usize))?;
         let header = Header::read(&head).map_err(|e| e.context("file header"))?;
@@ -147,6 +169,11 @@ impl RootFile {
     /// `fCompress`: algorithm * 100 + level.
     pub fn compression(&self) -> i32 {
         self.compression
+    }
+
+    /// The limits objects of this file are read with.
+    pub fn options(&self) -> ReadOptions {
+        self.options
     }
 
     pub fn keys(&self) -> &[Key] {
@@ -218,10 +245,17 @@ impl RootFile {
     /// Like [`Self::object_bytes`], without copying an uncompressed object held in memory.
     pub(crate) fn payload(&self, key: &Key) -> Result<Cow<'_, [u8]>, RootError> {
         let in_key = |e: RootError| e.context(format!("{} \"{}\"", key.class, key.name));
+        let limit = self.options.max_object_bytes;
+        if key.objlen as usize > limit {
+            return Err(in_key(corrupt(format!(
+                "object claims {} bytes uncompressed, over the {limit}-byte limit",
+                key.objlen
+            ))));
+        }
         let at = key.seek_key + key.keylen as u64;
         let raw = self.read_at(at, key.payload_len()).map_err(in_key)?;
         if key.is_compressed() {
-            compress::decompress(&raw, key.objlen as usize)
+            compress::decompress_limited(&raw, key.objlen as usize, limit)
                 .map(Cow::Owned)
                 .map_err(in_key)
         } else {
