@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(f) = veloview::RootFile::from_bytes("fuzz.root", data.to_vec()) {
-        let _ = veloview::verify::read_everything(&f);
+    if let Ok(f) = velo_root::RootFile::from_bytes("fuzz.root", data.to_vec()) {
+        let _ = velo_root::verify::read_everything(&f);
     }
 });

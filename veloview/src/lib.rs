@@ -1,39 +1,8 @@
-//! veloview: ROOT file access, the VELO run model and plot formatting for the VELO monitor.
+//! veloview: the VELO run model, plot formatting and data quality, built on the ROOT I/O of
+//! `velo-root` (re-exported here, so `veloview::hist`, `veloview::rio` and friends keep working).
 
 pub mod demo;
 pub mod dq;
-pub mod dump;
-pub mod hist;
-pub mod rio;
 pub mod runview;
-pub mod verify;
 
-pub use hist::Histogram;
-pub use rio::{Error, RootFile};
-
-impl rio::RootFile {
-    /// Read the histogram at `path` (highest cycle unless `;N` is given).
-    pub fn histogram(&self, path: &str) -> Result<Histogram, Error> {
-        let key = self.get(path)?;
-        self.histogram_of(&key)
-    }
-
-    /// Decode the histogram a key holds.
-    pub fn histogram_of(&self, key: &rio::Key) -> Result<Histogram, Error> {
-        if !hist::is_supported(&key.class) {
-            return Err(Error::new(
-                self.path(),
-                rio::RootError::Unsupported(format!("{} (at \"{}\")", key.class, key.name)),
-            ));
-        }
-        let bytes = self
-            .payload(key)
-            .map_err(|kind| Error::new(self.path(), kind))?;
-        hist::decode(&key.class, &bytes, key.keylen as u32).map_err(|kind| {
-            Error::new(
-                self.path(),
-                kind.context(format!("{} \"{}\"", key.class, key.name)),
-            )
-        })
-    }
-}
+pub use velo_root::{cancel, dump, hist, rio, verify, Error, Histogram, ReadOptions, RootFile};

@@ -1,6 +1,7 @@
 //! The `veloview` command as other checks use it: `ls` lines, `dump` documents, exit codes and
 //! messages on stderr.
 
+#[path = "../../crates/velo-root/tests/common/mod.rs"]
 mod common;
 
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! The run view's plot path on corpus files laid out as run data: every request a worker can
 //! get, valid or not, and the results checked against an independent reader's values.
 
+#[path = "../../crates/velo-root/tests/common/mod.rs"]
 mod common;
 mod rundata;
 

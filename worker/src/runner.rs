@@ -4,6 +4,7 @@
 use crate::dq::Dq;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use velo_config::Settings;
@@ -67,7 +68,7 @@ impl Runner {
                 Some(dq) => {
                     let work = dq.evaluate(&mut conn, a.run, a.force, worker);
                     match tokio::time::timeout(self.timeout, work).await {
-                        Ok(Ok(result)) => rec.finish(&result),
+                        Ok(Ok(result)) => rec.finish(result.to_string()),
                         Ok(Err(e)) => rec.fail(format!("Evaluation failed: {e}")),
                         Err(_) => rec.fail(format!(
                             "Evaluation timed out after {} s",
@@ -78,11 +79,18 @@ impl Runner {
             },
             Ok(task) => {
                 let data = self.run_data.clone();
-                let work = tokio::task::spawn_blocking(move || task.execute(&data));
+                // Set at the time limit: the reader and formatter look at it in their loops, so
+                // the work itself stops rather than running on after the job is failed.
+                let cancel = Arc::new(AtomicBool::new(false));
+                let flag = cancel.clone();
+                let work = tokio::task::spawn_blocking(move || {
+                    veloview::cancel::scope(flag, || task.execute(&data))
+                });
                 match tokio::time::timeout(self.timeout, work).await {
-                    Ok(Ok(result)) => rec.finish(&result),
+                    Ok(Ok(result)) => rec.finish(result),
                     Ok(Err(e)) => rec.fail(format!("Task crashed: {}", panic_message(e))),
                     Err(_) => {
+                        cancel.store(true, Ordering::Relaxed);
                         rec.fail(format!("Task timed out after {} s", self.timeout.as_secs()))
                     }
                 }

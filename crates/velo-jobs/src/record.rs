@@ -68,10 +68,17 @@ impl JobRecord {
         self.started_at = Some(now_ms());
     }
 
-    pub fn finish(&mut self, result: &Value) {
-        self.status = Status::Finished;
-        self.result = raw(result);
-        self.ended_at = Some(now_ms());
+    /// Finished with `result`, JSON text as [`crate::Task::execute`] writes it: stored as it
+    /// is, not parsed again. Text that is not JSON (which no task writes) is stored as a failure.
+    pub fn finish(&mut self, result: String) {
+        match RawValue::from_string(result) {
+            Ok(raw) => {
+                self.status = Status::Finished;
+                self.result = raw;
+                self.ended_at = Some(now_ms());
+            }
+            Err(e) => self.fail(format!("Task wrote a result that is not JSON: {e}")),
+        }
     }
 
     pub fn fail(&mut self, message: impl Into<String>) {

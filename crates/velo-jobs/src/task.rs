@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use veloview::runview::{get_run_plot, PlotRequest, RunData};
+use veloview::runview::{get_run_plot_json, PlotRequest, RunData};
 
 pub const GET_RUN_PLOT: &str = "runview.plots.get_run_plot";
 /// Evaluate one run's data quality and store the result (velo-worker runs it with its store).
@@ -131,25 +131,41 @@ impl Task {
         }
     }
 
-    /// Run the task. This is CPU and file work: call it off the async runtime.
-    /// A task-level failure (no such plot) is a `{"success": false}` value, not an error.
-    /// `dq.evaluate_run` needs the data-quality store and configuration: velo-worker runs it
-    /// itself and never calls this for it.
-    pub fn execute(&self, data: &RunData) -> Value {
+    /// Run the task, returning its result as JSON text: a plot is written straight from the
+    /// histogram, never built as a [`Value`] tree (see docs/PERFORMANCE.md, "Plot formatting").
+    /// This is CPU and file work: call it off the async runtime, inside a
+    /// `veloview::cancel::scope` when it may be given up. A task-level failure (no such plot) is
+    /// a `{"success": false}` result, not an error. `dq.evaluate_run` needs the data-quality
+    /// store and configuration: velo-worker runs it itself and never calls this for it.
+    pub fn execute(&self, data: &RunData) -> String {
         match self {
-            Task::GetRunPlot(a) => get_run_plot(data, &a.to_request()),
+            Task::GetRunPlot(a) => get_run_plot_json(data, &a.to_request()),
             Task::EvaluateRun(_) => serde_json::json!({
                 "success": false,
                 "message": "dq.evaluate_run runs only in velo-worker, with its data-quality store"
-            }),
+            })
+            .to_string(),
             Task::DebugSleep(a) => {
-                std::thread::sleep(std::time::Duration::from_millis(a.ms));
+                sleep_unless_cancelled(std::time::Duration::from_millis(a.ms));
                 if a.panic {
                     panic!("debug.sleep asked to panic");
                 }
-                serde_json::json!({"success": true, "data": {"slept_ms": a.ms}})
+                serde_json::json!({"success": true, "data": {"slept_ms": a.ms}}).to_string()
             }
         }
+    }
+}
+
+/// Sleep in short slices, ending early once the job is given up, as real work does.
+fn sleep_unless_cancelled(total: std::time::Duration) {
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(20);
+    let end = std::time::Instant::now() + total;
+    while !veloview::cancel::is_cancelled() {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(SLICE));
     }
 }
 

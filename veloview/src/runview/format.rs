@@ -18,7 +18,7 @@
 //! first: [`plot_result_json`] is the fast path (see docs/PERFORMANCE.md, "Plot formatting").
 
 use crate::hist::{Axis, Histogram};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Value};
 
 /// Where a plot was read from, reported with it so a page can say which run it shows.
@@ -52,8 +52,12 @@ pub fn plot_result_json(result: &PlotResult) -> String {
     // rarely grows: growing copies the whole text each time.
     let per_cell = if result.hist.y.is_some() { 20 } else { 90 };
     let mut buf = Vec::with_capacity(256 + per_cell * result.hist.ncells());
-    serde_json::to_writer(&mut buf, result).expect("a plot result always serializes");
-    String::from_utf8(buf).expect("serde_json writes UTF-8")
+    // Serializing fails only when the work is cancelled (see `velo_root::cancel`), and then
+    // nobody reads the result.
+    match serde_json::to_writer(&mut buf, result) {
+        Ok(()) => String::from_utf8(buf).expect("serde_json writes UTF-8"),
+        Err(e) => failure_json(&format!("Plot not formatted: {e}")),
+    }
 }
 
 /// The [`Value`] form of a result, for callers that edit or embed it.
@@ -109,7 +113,7 @@ struct Binning<'a>(&'a Axis);
 impl Serialize for Binning<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = self.0;
-        s.collect_seq((1..=a.nbins).map(|b| [a.low_edge(b), a.low_edge(b + 1)]))
+        checked_seq(s, (1..=a.nbins).map(|b| [a.low_edge(b), a.low_edge(b + 1)]))
     }
 }
 
@@ -123,7 +127,10 @@ impl Serialize for Labels<'_> {
             return s.collect_seq(std::iter::empty::<&str>());
         }
         // A file may label fewer bins than it has; the rest are unlabelled.
-        s.collect_seq((0..a.nbins).map(|i| a.labels.get(i).map_or("", String::as_str)))
+        checked_seq(
+            s,
+            (0..a.nbins).map(|i| a.labels.get(i).map_or("", String::as_str)),
+        )
     }
 }
 
@@ -192,8 +199,29 @@ where
     I::Item: Serialize,
 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((self.0)())
+        checked_seq(s, (self.0)())
     }
+}
+
+/// How many elements are written between two looks at the cancellation flag.
+const CANCEL_CHECK_EVERY: usize = 4096;
+
+/// `collect_seq`, stopping with an error once the work is cancelled: a big histogram's arrays
+/// are where formatting spends its time.
+fn checked_seq<S, I>(s: S, items: I) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    let mut seq = s.serialize_seq(None)?;
+    for (i, item) in items.enumerate() {
+        if i % CANCEL_CHECK_EVERY == CANCEL_CHECK_EVERY - 1 && crate::cancel::is_cancelled() {
+            return Err(S::Error::custom("the work was cancelled"));
+        }
+        seq.serialize_element(&item)?;
+    }
+    seq.end()
 }
 
 #[cfg(test)]

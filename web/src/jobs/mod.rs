@@ -168,15 +168,24 @@ async fn create_job(
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
 
     let id = new_job_id();
-    let digest = if state.cache {
-        let (t, d) = (task.clone(), state.run_data.clone());
-        // A directory listing and a stat: file system work, kept off the server's threads.
-        web::block(move || cache::digest(&t, &d))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-    } else {
-        None
-    };
+    let (t, d, use_cache) = (task.clone(), state.run_data.clone(), state.cache);
+    // The run list, a directory listing and a stat: file system work, kept off the server's
+    // threads.
+    let (unknown_run, digest) = web::block(move || {
+        let unknown = unknown_run(&t, &d);
+        let digest = if use_cache && unknown.is_none() {
+            cache::digest(&t, &d)
+        } else {
+            None
+        };
+        (unknown, digest)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if let Some(message) = unknown_run {
+        // Answered here: a job could only fail the same way, and would cost a worker a turn.
+        return Err(ApiError::not_found(message));
+    }
     if let Some(digest) = &digest {
         if let Some(existing) = state.store.claim_cache(digest, &id).await? {
             return Ok(one_job(StatusCode::CREATED, &req, &existing));
@@ -186,6 +195,14 @@ async fn create_job(
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
     Ok(one_job(StatusCode::CREATED, &req, &rec))
+}
+
+/// The message for a task about a run the processed-run list does not hold, if it is one. When
+/// the list cannot be read the task is queued, and its job reports why.
+fn unknown_run(task: &Task, data: &RunData) -> Option<String> {
+    let run = task.run()?;
+    let (list, _) = data.runs().ok()?;
+    list.check(run).err()
 }
 
 #[derive(Deserialize)]

@@ -71,8 +71,10 @@ impl Store {
             .collect())
     }
 
-    /// Claim the cache entry `digest` for `id`. Returns the job already holding it, if that job
-    /// has not failed (a failed result is not worth sharing: the request is run again).
+    /// Claim the cache entry `digest` for `id`. Returns the job already holding it, failed or
+    /// not: the digest names the run file's identity, so a plot that failed on this file (timed
+    /// out, crashed or killed its workers) would only fail again, and every page view would cost
+    /// a worker another turn. A new or rewritten file has a new digest and is tried afresh.
     pub async fn claim_cache(&self, digest: &str, id: &str) -> Result<Option<JobRecord>, ApiError> {
         let mut conn = self.conn().await?;
         let key = keys::cache(digest);
@@ -97,13 +99,11 @@ impl Store {
             return Ok(None);
         };
         if let Some(rec) = self.get(&holder).await? {
-            if rec.status != velo_jobs::Status::Failed {
-                let _: () = conn
-                    .hincr(metrics::COUNTERS, metrics::cache_hit(&rec.task_name), 1)
-                    .await
-                    .map_err(ApiError::unavailable)?;
-                return Ok(Some(rec));
-            }
+            let _: () = conn
+                .hincr(metrics::COUNTERS, metrics::cache_hit(&rec.task_name), 1)
+                .await
+                .map_err(ApiError::unavailable)?;
+            return Ok(Some(rec));
         }
         let _: () = conn
             .set_ex(&key, id, self.ttl_secs)
