@@ -3,6 +3,7 @@
 //! tests over hostile histograms, the channel checks on synthetic VELO noise profiles, and the
 //! `veloview dq compare` command on ROOT files.
 
+#[path = "../../crates/velo-root/tests/common/mod.rs"]
 mod common;
 
 use serde_json::{json, Value};
