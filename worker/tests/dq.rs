@@ -120,12 +120,21 @@ fn a_run_that_does_not_exist_is_refused_up_front() {
         &json!({"task_name": "dq.evaluate_run", "args": {"run": "x"}}),
     );
     assert_eq!(r.status, 400, "{}", r.body);
-    let done = sys.run("dq.evaluate_run", json!({"run": 1}));
-    assert_eq!(done["result"]["success"], false, "{done}");
-    assert!(
-        done["result"]["message"].as_str().unwrap().contains("1"),
-        "{done}"
+    // A run that is not in the run list costs no job: velo-web answers at once.
+    let r = sys.http.post(
+        "/jobs",
+        &json!({"task_name": "dq.evaluate_run", "args": {"run": 1}}),
     );
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains('1'),
+        "{}",
+        r.body
+    );
+    assert!(sys.http.get("/jobs").json()["jobs"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

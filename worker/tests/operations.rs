@@ -192,6 +192,16 @@ fn worker_log(tag: &str, json_lines: bool) -> String {
         ("VELO_LOG_LEVEL", "info".into()),
         ("VELO_FILE_LOG_LEVEL", "warn".into()),
         ("VELO_LOG_JSON", json_lines.to_string()),
+        (
+            "VELO_DQ_CONFIG_FILE",
+            velo_testkit::run_data::dq_config_file()
+                .display()
+                .to_string(),
+        ),
+        (
+            "VELO_DQ_DATABASE_URL",
+            format!("sqlite://{}", dir.join("dq.sqlite3").display()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
