@@ -18,13 +18,16 @@ impl Application {
         let jobs = web::Data::new(crate::jobs::JobsState::new(&settings).await?);
         let pages = web::Data::new(crate::pages::PagesState::new(&settings)?);
         let ops = web::Data::new(crate::ops::OpsState::new(&settings));
+        let dq = web::Data::new(crate::dq::DqState::new(&settings)?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(jobs.clone())
                 .app_data(pages.clone())
                 .app_data(ops.clone())
+                .app_data(dq.clone())
                 .configure(crate::ops::configure)
                 .configure(crate::jobs::configure)
+                .configure(crate::dq::configure)
                 .configure(crate::pages::configure)
         })
         .listen(listener)?

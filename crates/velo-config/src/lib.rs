@@ -36,6 +36,13 @@ pub struct Settings {
     pub job_cache: bool,
     /// Test-only tasks (`debug.sleep`): never enable in production.
     pub debug_tasks: bool,
+    /// The request header in which the authenticating reverse proxy names the user.
+    pub auth_user_header: String,
+    /// Addresses of the reverse proxies whose `auth_user_header` is believed (comma or space
+    /// separated IP addresses); empty: none, the header is ignored.
+    pub auth_proxy_addresses: String,
+    /// API tokens for scripts, stored hashed (`NAME SHA256_HEX` lines); may be absent.
+    pub api_tokens_file: PathBuf,
     pub log_level: String,
     /// Empty to log to stdout only.
     pub log_file: String,
@@ -105,6 +112,9 @@ const KEYS: &[&str] = &[
     "job_max_attempts",
     "job_cache",
     "debug_tasks",
+    "auth_user_header",
+    "auth_proxy_addresses",
+    "api_tokens_file",
     "log_level",
     "log_file",
     "file_log_level",

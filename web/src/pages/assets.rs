@@ -14,6 +14,21 @@ const OWN: &[(&str, &str, &str)] = &[
         include_str!("../../static/velo_monitor.js"),
     ),
     (
+        "dq_overview.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/dq_overview.js"),
+    ),
+    (
+        "dq_run.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/dq_run.js"),
+    ),
+    (
+        "run_selector.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/run_selector.js"),
+    ),
+    (
         "velo_monitor.css",
         "text/css; charset=utf-8",
         include_str!("../../static/velo_monitor.css"),
