@@ -4,8 +4,10 @@ use velo_web::Application;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("token") {
-        return new_token(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("token") => return new_token(&args[1..]),
+        Some("import-dq") => return import_dq(&args[1..]),
+        _ => {}
     }
     let settings = Settings::load()?;
     velo_log::init(&settings)?;
@@ -24,5 +26,36 @@ fn new_token(args: &[String]) -> anyhow::Result<()> {
     let (token, line) = velo_web::dq::auth::new_token(name)?;
     println!("{token}");
     eprintln!("Add this line to the api_tokens_file (revoke: delete the line):\n{line}");
+    Ok(())
+}
+
+/// `velo-web import-dq FILE`: record evaluations and run info given as JSON
+/// (`{"evaluations": [...], "run_info": [...]}`, the store's own records) into
+/// `dq_database_url`: results made elsewhere, and the fixtures of the browser tests.
+fn import_dq(args: &[String]) -> anyhow::Result<()> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Import {
+        #[serde(default)]
+        evaluations: Vec<velo_dqstore::NewEvaluation>,
+        #[serde(default)]
+        run_info: Vec<velo_dqstore::RunInfo>,
+    }
+    let [file] = args else {
+        anyhow::bail!("usage: velo-web import-dq FILE.json");
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let data: Import = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let settings = Settings::load()?;
+    let store = velo_dqstore::Store::open(&settings.dq_database_url)?;
+    store.put_run_info(&data.run_info)?;
+    for e in &data.evaluations {
+        store.record(e)?;
+    }
+    eprintln!(
+        "imported {} evaluations and {} run infos",
+        data.evaluations.len(),
+        data.run_info.len()
+    );
     Ok(())
 }
