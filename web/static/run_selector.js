@@ -14,6 +14,10 @@
     const q = field.value.trim();
     if (!/^\d*$/.test(q) || q === asked) return;
     asked = q;
+    if (q === '') {
+      list.replaceChildren();
+      return;
+    }
     try {
       const res = await fetch('/api/runs?limit=' + LIMIT + '&q=' + encodeURIComponent(q));
       if (!res.ok || field.value.trim() !== q) return;
