@@ -25,7 +25,11 @@ fn new_token(args: &[String]) -> anyhow::Result<()> {
     };
     let (token, line) = velo_web::dq::auth::new_token(name)?;
     println!("{token}");
-    eprintln!("Add this line to the api_tokens_file (revoke: delete the line):\n{line}");
+    // A comment line first: `2>>api_tokens.txt` appends a valid block.
+    eprintln!(
+        "# {name}: added {} UTC; revoke by deleting the next line\n{line}",
+        velo_web::pages::utc(now_ms())
+    );
     Ok(())
 }
 
@@ -58,4 +62,10 @@ fn import_dq(args: &[String]) -> anyhow::Result<()> {
         data.run_info.len()
     );
     Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

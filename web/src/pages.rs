@@ -11,6 +11,7 @@ mod run_view;
 mod site;
 mod templates;
 
+pub use overview::utc;
 pub(crate) use run_view::plot_anchors;
 
 use actix_web::http::StatusCode;
