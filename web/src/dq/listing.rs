@@ -180,7 +180,7 @@ fn candidates<'a>(runs: &'a RunList, q: &ListQuery) -> impl Iterator<Item = u32>
     list[start..]
         .iter()
         .copied()
-        .take_while(move |&r| first.map_or(true, |f| r >= f))
+        .take_while(move |&r| first.is_none_or(|f| r >= f))
 }
 
 fn from_run_list(
