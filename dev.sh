@@ -23,7 +23,15 @@ pip_install() {
 
 npm_install() {
     # JSROOT (served to browsers by velo-web) and the browser test driver, from the lockfile.
-    [ -d web/node_modules/jsroot ] && [ -d web/node_modules/playwright-core ] || (cd web && npm ci --silent)
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$major" -lt 18 ]; then
+        echo "dev.sh: Node $(node --version) is too old (18 or newer: Debian 12, Ubuntu 24.04)" >&2
+        exit 1
+    fi
+    if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ]; then
+        (cd web && npm ci --silent)
+    fi
 }
 
 deps_run() {
@@ -67,7 +75,7 @@ test)
     cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace
     cargo build --workspace --bins
-    node --test web/tests/browser/
+    node --test web/tests/browser/pages.test.mjs
     ;;
 *)
     echo "usage: ./dev.sh run [honcho options, e.g. -c worker=4] | ./dev.sh test" >&2

@@ -21,7 +21,10 @@ sudo -iu "$APP_USER" bash -lc "
     set -euo pipefail
     cd '$APP_DIR'
     cargo build --release --workspace
-    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; fi
+    # JSROOT, which velo-web serves to browsers: the lockfile is in web/. Without it no plot
+    # draws and /healthz answers 503 naming it.
+    (cd web && npm ci --omit=dev --no-audit --no-fund)
+    test -f web/node_modules/jsroot/build/hist2d.min.js
     [ -f demo-data/RunList.txt ] || ./target/release/veloview demo-data demo-data --runs 20 --seed 1
     mkdir -p log
 "

@@ -219,9 +219,10 @@ fn the_same_seed_gives_the_same_bytes() {
         );
     }
     let (ta, tb, tc) = (tree(&a), tree(&b), tree(&c));
+    // Four runs, one processed twice; the run list, the run info and the manifest.
     assert_eq!(
         ta.len(),
-        4 + 1 + 2,
+        4 + 1 + 3,
         "{:?}",
         ta.iter().map(|t| &t.0).collect::<Vec<_>>()
     );
@@ -238,6 +239,10 @@ fn the_same_seed_gives_the_same_bytes() {
         "another seed must change every run file"
     );
     assert_eq!(runs(&a), vec![5000, 5001, 5002, 5003]);
+    let info = veloview::runview::run_info::RunInfoFile::load(&a.join("RunInfo.csv")).unwrap();
+    assert!(info.problems.is_empty(), "{:?}", info.problems);
+    let info_runs: Vec<u32> = info.runs.iter().map(|r| r.run).collect();
+    assert_eq!(info_runs, vec![5000, 5001, 5002, 5003]);
 }
 
 fn mean_bins(f: &RootFile, path: &str, range: std::ops::Range<usize>) -> f64 {

@@ -4,6 +4,7 @@ pub mod dq;
 pub mod jobs;
 pub mod ops;
 pub mod pages;
+pub mod policy;
 pub mod startup;
 
 pub use startup::Application;

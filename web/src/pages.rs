@@ -2,7 +2,7 @@
 //!
 //! Templates (tera, autoescaped) live in `templates/` at the repository root and are compiled into
 //! the binary; so are the pages' own script and style sheet. JSROOT is served from the npm install
-//! (`jsroot_dir`), so that browsers on a network without internet can draw.
+//! (`jsroot_dir`, read at start-up), so that browsers on a network without internet can draw.
 
 mod assets;
 mod flash;
@@ -27,25 +27,25 @@ pub struct PagesState {
     app_description: String,
     run_list_file: PathBuf,
     pages: Pages,
-    jsroot_dir: PathBuf,
+    assets: assets::Assets,
 }
 
 impl PagesState {
     pub fn new(settings: &Settings) -> anyhow::Result<PagesState> {
-        if !settings.jsroot_dir.join(assets::JSROOT_SCRIPT).is_file() {
-            tracing::warn!(
-                dir = %settings.jsroot_dir.display(),
-                "JSROOT not found (run `npm ci` in web): plots will not draw"
-            );
-        }
+        let assets = assets::Assets::load(&settings.jsroot_dir);
         Ok(PagesState {
-            tera: templates::load()?,
+            tera: templates::load(assets.urls())?,
             app_name: settings.app_name.clone(),
             app_description: settings.app_description.clone(),
             run_list_file: settings.run_list_file.clone(),
             pages: Pages::load(&settings.pages_file).map_err(anyhow::Error::msg)?,
-            jsroot_dir: settings.jsroot_dir.clone(),
+            assets,
         })
+    }
+
+    /// Static files the pages need that were not found at start-up (for `/healthz`).
+    pub fn missing_assets(&self) -> &[String] {
+        self.assets.missing()
     }
 
     /// The processed runs, read on each request: the list grows while the monitor runs. A list

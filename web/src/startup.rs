@@ -1,7 +1,9 @@
 //! Building the server from settings, so that `main` and the tests start it the same way (tests
 //! on port 0, a free port the OS picks).
 
+use crate::policy;
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use velo_config::Settings;
@@ -19,8 +21,17 @@ impl Application {
         let pages = web::Data::new(crate::pages::PagesState::new(&settings)?);
         let ops = web::Data::new(crate::ops::OpsState::new(&settings));
         let dq = web::Data::new(crate::dq::DqState::new(&settings)?);
+        let networks = web::Data::new(
+            policy::Networks::parse(&settings.internal_networks)
+                .map_err(|e| anyhow::anyhow!("internal_networks: {e}"))?,
+        );
         let server = HttpServer::new(move || {
+            // The last wrap runs first: the headers go on every answer, refusals included.
             App::new()
+                .wrap(from_fn(policy::internal_only))
+                .wrap(from_fn(policy::json_writes_only))
+                .wrap(policy::security_headers())
+                .app_data(networks.clone())
                 .app_data(jobs.clone())
                 .app_data(pages.clone())
                 .app_data(ops.clone())

@@ -6,6 +6,8 @@
 
 (function () {
   const TASK = 'runview.plots.get_run_plot';
+  // The JSROOT bundle's versioned URL, from the page (it changes with the file's content).
+  const JSROOT_URL = document.currentScript && document.currentScript.dataset.jsroot;
   // Long-poll length for each GET /jobs/{id}?wait=: the answer comes as soon as the job ends.
   const WAIT_SECONDS = 20;
 
@@ -40,8 +42,15 @@
         document.getElementById(a.dataset.pane).classList.toggle('active', on);
       });
     };
+    // Any URL can be typed or linked: a hash that is not a pane (or not even valid
+    // percent-encoding, such as '#/%') opens the first tab.
     const fromHash = () => {
-      const id = decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
+      let id;
+      try {
+        id = decodeURIComponent(window.location.hash.replace(/^#\/?/, ''));
+      } catch (_) {
+        id = '';
+      }
       return links.some((a) => a.dataset.pane === id) ? id : links[0].dataset.pane;
     };
     // The hash is '#/id' rather than '#id' so that the browser does not jump to the pane.
@@ -98,13 +107,46 @@
     axis.fTitle = title || '';
   }
 
+  // The objects JSROOT's painters draw, as its `create` makes them: the page loads only the
+  // histogram painters' bundle, which has no object factory of its own.
+  function newAxis(nbins) {
+    return {
+      _typename: 'TAxis', fUniqueID: 0, fBits: 0, fName: '', fTitle: '',
+      fNdivisions: 510, fAxisColor: 1, fLabelColor: 1, fLabelFont: 42, fLabelOffset: 0.005,
+      fLabelSize: 0.035, fTickLength: 0.03, fTitleOffset: 1, fTitleSize: 0.035, fTitleColor: 1,
+      fTitleFont: 42, fNbins: nbins, fXmin: 0, fXmax: nbins, fXbins: [], fFirst: 0, fLast: 0,
+      fBits2: 0, fTimeDisplay: false, fTimeFormat: '', fLabels: null, fModLabs: null,
+    };
+  }
+
+  function newHistogram(typename, nx, ny) {
+    const cells = ny ? (nx + 2) * (ny + 2) : nx + 2;
+    const h = {
+      _typename: typename, fUniqueID: 0, fBits: 8, fName: '', fTitle: '',
+      fLineColor: 602, fLineStyle: 1, fLineWidth: 1, fFillColor: 0, fFillStyle: 1001,
+      fMarkerColor: 1, fMarkerStyle: 1, fMarkerSize: 1, fNcells: cells,
+      fXaxis: newAxis(nx), fYaxis: newAxis(ny || 1), fZaxis: newAxis(1),
+      fBarOffset: 0, fBarWidth: 1000, fEntries: 0, fTsumw: 0, fTsumw2: 0, fTsumwx: 0, fTsumwx2: 0,
+      fMaximum: -1111, fMinimum: -1111, fNormFactor: 0, fContour: [], fSumw2: [], fOption: '',
+      fFunctions: { _typename: 'TList', name: 'TList', arr: [], opt: [] },
+      fBufferSize: 0, fBuffer: [], fBinStatErrOpt: 0, fStatOverflows: 2,
+    };
+    if (!ny) h.fYaxis.fXmax = 1;
+    if (ny) Object.assign(h, { fScalefactor: 1, fTsumwy: 0, fTsumwy2: 0, fTsumwxy: 0 });
+    // parse() gives every object its JSROOT methods; the bin array is added after, so that it
+    // does not walk it.
+    const parsed = JSROOT.parse(h);
+    parsed.fArray = new Float64Array(cells);
+    return parsed;
+  }
+
   function buildHistogram(result, style) {
     const d = result.data;
     const cls = String(result.object_class);
     const titles = d.axis_titles || ['', ''];
     let h;
     if (d.xbinning) {
-      h = JSROOT.createHistogram('TH2D', d.xbinning.length, d.ybinning.length);
+      h = newHistogram('TH2D', d.xbinning.length, d.ybinning.length);
       setAxis(h.fXaxis, d.xbinning, titles[0]);
       setAxis(h.fYaxis, d.ybinning, titles[1]);
       const nx = d.xbinning.length;
@@ -113,7 +155,7 @@
       }));
     } else {
       const n = d.binning.length;
-      h = JSROOT.createHistogram('TH1D', n);
+      h = newHistogram('TH1D', n);
       setAxis(h.fXaxis, d.binning, titles[0]);
       h.fYaxis.fTitle = titles[1] || '';
       h.fArray[0] = d.underflow || 0;
@@ -187,10 +229,14 @@
     // An overlay is drawn in the first histogram's frame: make the frame tall enough for both.
     const both = reference && showReference;
     nominal.hist.fMaximum = both ? 1.05 * Math.max(maximum(nominal.hist), maximum(reference.hist)) : -1111;
-    await JSROOT.draw(container, nominal.hist, drawOption(nominal, options, false));
+    container.veloPainter = await painterOf(nominal).draw(container, nominal.hist, drawOption(nominal, options, false));
     if (reference && showReference) {
-      await JSROOT.draw(container, reference.hist, drawOption(reference, options, true));
+      await painterOf(reference).draw(container, reference.hist, drawOption(reference, options, true));
     }
+  }
+
+  function painterOf(built) {
+    return built.is2d ? JSROOT.TH2Painter : JSROOT.TH1Painter;
   }
 
   function referenceToggle(pane, run, redraw) {
@@ -206,7 +252,8 @@
     pane.querySelector('.plot').after(label);
   }
 
-  async function loadPlot(container, jsroot) {
+  // `turn` resolves when this plot may draw: JSROOT is loaded and the plots before it are drawn.
+  async function loadPlot(container, turn) {
     const name = container.dataset.name;
     const title = container.dataset.title || name;
     const options = JSON.parse(container.dataset.options || '{}');
@@ -231,7 +278,7 @@
       return;
     }
     const refResult = await refJob;
-    await jsroot;
+    await turn;
     const nominal = buildHistogram(result.data, { color: 1 });
     let reference = null;
     if (!nominal.is2d && refResult && refResult.success === true && !refResult.data.data.xbinning) {
@@ -261,12 +308,16 @@
     }
   }
 
-  // JSROOT is loaded after the jobs are submitted: compiling it (2.4 MB) then overlaps with the
-  // workers' decoding instead of delaying it.
+  // JSROOT is loaded after the jobs are submitted: compiling it then overlaps with the workers'
+  // decoding instead of delaying it.
   function loadJsroot() {
     return new Promise((resolve, reject) => {
+      if (!JSROOT_URL) {
+        reject(new Error('the page names no JSROOT library'));
+        return;
+      }
       const s = document.createElement('script');
-      s.src = '/static/jsroot/jsroot.min.js';
+      s.src = JSROOT_URL;
       s.onload = () => resolve();
       s.onerror = () => reject(new Error('the JSROOT library did not load (run `npm ci` in web)'));
       document.head.append(s);
@@ -274,23 +325,46 @@
   }
 
   // Every plot of the page at once; `velo:plots-done` tells tests and timings when all are in.
+  // The open tab's plot goes first: its job is queued first and it is drawn before the others
+  // (`veloFirstPlotDone` marks when).
   async function loadPlots() {
     const plots = Array.from(document.querySelectorAll('.plot'));
     if (plots.length === 0) return;
+    const open = plots.filter((p) => p.closest('.run-view-pane.active'));
+    const ordered = open.concat(plots.filter((p) => !open.includes(p)));
     const jsroot = loadJsroot();
-    await Promise.all(plots.map((p) => loadPlot(p, jsroot).catch((e) => {
-      errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
-    })));
+    jsroot.catch(() => {}); // each plot reports the failure in its own box
+    let turn = jsroot;
+    const loads = ordered.map((p, i) => {
+      const load = loadPlot(p, turn).catch((e) => {
+        errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
+      });
+      if (i === 0) {
+        const first = load.then(() => { window.veloFirstPlotDone = performance.now(); });
+        // The others wait for the first, whether it drew or failed.
+        turn = Promise.all([jsroot, first]);
+      }
+      return load;
+    });
+    await Promise.all(loads);
     window.veloPlotsDone = performance.now();
     document.dispatchEvent(new CustomEvent('velo:plots-done'));
   }
 
   window.addEventListener('resize', () => {
     if (typeof JSROOT === 'undefined') return;
-    document.querySelectorAll('.run-view-pane.active .plot.drawn').forEach((p) => JSROOT.resize(p));
+    document.querySelectorAll('.run-view-pane.active .plot.drawn').forEach((p) => {
+      if (p.veloPainter) p.veloPainter.checkResize(true);
+    });
   });
 
-  setupDialogs();
-  setupTabs();
-  loadPlots();
+  // Each part on its own: one that fails (whatever the URL holds) does not stop the others.
+  [setupDialogs, setupTabs, loadPlots].forEach((part) => {
+    try {
+      const r = part();
+      if (r && r.catch) r.catch((e) => console.error('velo monitor:', e));
+    } catch (e) {
+      console.error('velo monitor:', e);
+    }
+  });
 })();

@@ -8,14 +8,16 @@ use velo_web::pages::{self, PagesState};
 
 fn settings(dir: &Path) -> Settings {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    settings_with_jsroot(dir, &root.join("web/node_modules/jsroot/build"))
+}
+
+fn settings_with_jsroot(dir: &Path, jsroot: &Path) -> Settings {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let vars = [
         ("VELO_RUN_LIST_FILE", dir.join("RunList.txt")),
         ("VELO_RUN_DATA_DIR", dir.to_path_buf()),
         ("VELO_PAGES_FILE", root.join("config/pages.toml")),
-        (
-            "VELO_JSROOT_DIR",
-            root.join("web/node_modules/jsroot/build"),
-        ),
+        ("VELO_JSROOT_DIR", jsroot.to_path_buf()),
     ];
     Settings::load_from(|k| {
         vars.iter()
@@ -38,13 +40,16 @@ fn run_list(runs: &[u32]) -> PathBuf {
 }
 
 macro_rules! app {
-    ($dir:expr) => {
+    (settings: $settings:expr) => {
         test::init_service(
             App::new()
-                .app_data(web::Data::new(PagesState::new(&settings($dir)).unwrap()))
+                .app_data(web::Data::new(PagesState::new(&$settings).unwrap()))
                 .configure(pages::configure),
         )
         .await
+    };
+    ($dir:expr) => {
+        app!(settings: settings($dir))
     };
 }
 
@@ -112,8 +117,8 @@ async fn statuses_of_pages() {
         ("/special_analyses/nowhere", 404),
         ("/static/velo/velo_monitor.js", 200),
         ("/static/velo/nothing.js", 404),
-        ("/static/jsroot/..%2F..%2Fpackage.json", 404),
-        ("/static/jsroot/.hidden.js", 404),
+        ("/static/jsroot/hist2d.min.js", 200),
+        ("/static/jsroot/jsroot.min.js", 404),
     ] {
         assert_eq!(get!(&app, uri, None::<&str>).0.as_u16(), status, "{uri}");
     }
@@ -143,4 +148,103 @@ async fn no_runs_is_said_plainly() {
     let (status, _, _, body) = get!(&app, "/run_view/12/noise", None::<&str>);
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("No processed runs are listed yet"));
+}
+
+/// Static files come from a table filled at start-up: nothing in a URL reaches the file system,
+/// neither a path that climbs out of the JSROOT directory nor another file inside it.
+#[actix_web::test]
+async fn static_urls_never_reach_the_file_system() {
+    let dir = run_list(&[300, 200, 100, 25, 10, 5]);
+    let build = dir.join("jsroot/build");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::write(build.join("hist2d.min.js"), "/* the bundle */").unwrap();
+    std::fs::write(build.join("other.min.js"), "/* OTHER */").unwrap();
+    std::fs::write(dir.join("jsroot/secret.js"), "/* SECRET */").unwrap();
+    let app = app!(settings: settings_with_jsroot(&dir, &build));
+    let (status, _, _, body) = get!(&app, "/static/jsroot/hist2d.min.js", None::<&str>);
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "/* the bundle */")
+    );
+    for uri in [
+        "/static/jsroot/other.min.js",
+        "/static/jsroot/..%2Fsecret.js",
+        "/static/jsroot/%2E%2E%2Fsecret.js",
+        "/static/jsroot/..%5Csecret.js",
+        "/static/jsroot/0123456789abcdef/..%2Fsecret.js",
+        "/static/jsroot/build/..%2F..%2Fjsroot%2Fsecret.js",
+        "/static/velo/..%2Fjsroot%2Fbuild%2Fother.min.js",
+        "/static/jsroot/..%2F..%2FRunList.txt",
+    ] {
+        let (status, _, _, body) = get!(&app, uri, None::<&str>);
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(
+            !body.contains("SECRET") && !body.contains("OTHER"),
+            "{uri}: {body}"
+        );
+    }
+}
+
+/// Versioned URLs are cached for good, plain ones revalidated; the best encoding the client
+/// takes is sent, and unchanged files answer 304.
+#[actix_web::test]
+async fn static_files_are_versioned_precompressed_and_revalidated() {
+    let dir = run_list(&[300, 200, 100, 25, 10, 5, 1]);
+    let app = app!(&dir);
+    let (_, _, _, page) = get!(&app, "/run_view/300/occupancy/0", None::<&str>);
+    let url = page
+        .split('"')
+        .find(|s| s.starts_with("/static/velo/") && s.ends_with("/velo_monitor.js"))
+        .unwrap()
+        .to_string();
+    let call = |uri: &str, headers: &[(&'static str, &str)]| {
+        let mut req = test::TestRequest::get().uri(uri);
+        for (k, v) in headers {
+            req = req.insert_header((*k, v.to_string()));
+        }
+        req.to_request()
+    };
+    let res = test::call_service(
+        &app,
+        call(&url, &[("Accept-Encoding", "gzip;q=0, deflate")]),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = |res: &actix_web::dev::ServiceResponse, n: &str| {
+        res.headers().get(n).map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        h(&res, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(h(&res, "content-encoding"), None, "gzip;q=0 refuses gzip");
+    let body = test::read_body(res).await;
+    assert_eq!(&body[..], include_bytes!("../static/velo_monitor.js"));
+
+    let res = test::call_service(&app, call(&url, &[("Accept-Encoding", "gzip")])).await;
+    assert_eq!(h(&res, "content-encoding").as_deref(), Some("gzip"));
+    let etag = h(&res, "etag").unwrap();
+    let res = test::call_service(
+        &app,
+        call(
+            &url,
+            &[("Accept-Encoding", "gzip"), ("If-None-Match", &etag)],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    // Another release's hash, or none: today's file, not to be kept.
+    for uri in [
+        "/static/velo/velo_monitor.js",
+        "/static/velo/0000000000000000/velo_monitor.js",
+    ] {
+        let res = test::call_service(&app, call(uri, &[])).await;
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        assert_eq!(
+            h(&res, "cache-control").as_deref(),
+            Some("no-cache"),
+            "{uri}"
+        );
+    }
 }

@@ -196,12 +196,57 @@ fn vagrant_files_pass_the_checks_ci_can_run() {
     }
 }
 
-/// deploy/nginx.conf inside a minimal main configuration of its own, on `port`, in front of
-/// velo-web at `upstream`.
-fn nginx_config(dir: &Path, port: u16, upstream: &str) -> PathBuf {
-    let site = std::fs::read_to_string(repo().join("deploy/nginx.conf"))
-        .unwrap()
-        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+/// Every documented way to set the monitor up installs JSROOT (which velo-web serves to the
+/// browsers) from the lockfile in web/, not from the repository root where there is none.
+#[test]
+fn every_documented_set_up_installs_jsroot_from_web() {
+    let root = repo();
+    assert!(root.join("web/package-lock.json").is_file());
+    assert!(!root.join("package-lock.json").exists());
+    for file in [
+        "docs/DEPLOYMENT.md",
+        "deploy/provision-vagrant.sh",
+        "dev.sh",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        // Commands, not the messages that tell an operator to run one.
+        let installs: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.contains("npm ci") && !l.contains("run npm ci") && !l.contains("run `npm ci`")
+            })
+            .collect();
+        assert!(!installs.is_empty(), "{file} never installs JSROOT");
+        for line in installs {
+            assert!(
+                line.contains("cd web &&"),
+                "{file}: `{}` does not run where the lockfile is (web/)",
+                line.trim()
+            );
+        }
+    }
+}
+
+/// deploy/nginx.conf inside a minimal main configuration of its own, on two loopback ports, in
+/// front of velo-web at `upstream`. Requests to `outside_port` are judged as if they came from
+/// [`OUTSIDE`], an address outside the internal networks: the test sends traffic to loopback
+/// only, and the site's own `geo` networks and the rules built on them decide.
+fn nginx_config(dir: &Path, port: u16, outside_port: u16, upstream: &str) -> PathBuf {
+    let shipped = std::fs::read_to_string(repo().join("deploy/nginx.conf")).unwrap();
+    let geo = "geo $velo_internal {";
+    assert!(shipped.contains(geo), "deploy/nginx.conf has no `{geo}`");
+    let site = shipped
+        .replace(
+            geo,
+            &format!(
+                "map $server_port $velo_test_client {{ {outside_port} {OUTSIDE}; default $remote_addr; }}\n\
+                 geo $velo_test_client $velo_internal {{"
+            ),
+        )
+        .replace(
+            "listen 80;",
+            &format!("listen 127.0.0.1:{port}; listen 127.0.0.1:{outside_port};"),
+        )
         .replace("listen [::]:80;", "")
         .replace("server 127.0.0.1:8000;", &format!("server {upstream};"));
     assert!(site.contains(&format!("listen 127.0.0.1:{port};")) && site.contains(upstream));
@@ -236,13 +281,42 @@ impl Drop for Nginx {
     }
 }
 
+/// Where requests to the test's second nginx port are judged to come from: a documentation
+/// address (RFC 5737), outside every internal network. No packet goes there.
+const OUTSIDE: &str = "203.0.113.9";
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// GET `url` with `Accept-Encoding: accept`: status, and each header's values by name.
+fn fetch(url: &str, accept: &str) -> (u16, BTreeMap<String, Vec<String>>) {
+    let resp = agent()
+        .get(url)
+        .header("Accept-Encoding", accept)
+        .call()
+        .unwrap();
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in resp.headers() {
+        headers
+            .entry(k.as_str().to_string())
+            .or_default()
+            .push(v.to_str().unwrap().to_string());
+    }
+    (resp.status().as_u16(), headers)
+}
+
 #[test]
 fn nginx_proxies_jobs_and_gzips_json() {
     let sys = System::start("nginx", 1, &[]);
     let dir = temp_dir("nginx");
     let port = free_port();
+    let outside_port = free_port();
     let upstream = sys.http.base.trim_start_matches("http://").to_string();
-    let conf = nginx_config(&dir, port, &upstream);
+    let conf = nginx_config(&dir, port, outside_port, &upstream);
     run(Command::new(nginx())
         .arg("-t")
         .arg("-p")
@@ -295,5 +369,64 @@ fn nginx_proxies_jobs_and_gzips_json() {
     assert!(header("content-type")
         .unwrap()
         .starts_with("application/json"));
+
+    // Static files: the page's content-hashed URLs are cached for a year, plain names are
+    // revalidated; one Cache-Control header each, as velo-web sent it; precompressed.
+    let page = front.get("/run_view").body;
+    let linked: Vec<&str> = page
+        .split('"')
+        .filter(|s| s.starts_with("/static/"))
+        .collect();
+    let script = linked
+        .iter()
+        .find(|u| u.ends_with("/velo_monitor.js"))
+        .expect("the page links its script");
+    let jsroot = linked
+        .iter()
+        .find(|u| u.starts_with("/static/jsroot/"))
+        .expect("the page links JSROOT");
+    for url in [script, jsroot] {
+        let hash = url.split('/').nth(3).unwrap();
+        assert!(
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{url}"
+        );
+        // velo-web makes the brotli version in the background: wait for it.
+        let headers = wait_until("brotli", Duration::from_secs(60), || {
+            let (status, h) = fetch(&format!("http://127.0.0.1:{port}{url}"), "gzip, br");
+            assert_eq!(status, 200, "{url}");
+            (h.get("content-encoding") == Some(&vec!["br".to_string()])).then_some(h)
+        });
+        assert_eq!(
+            headers["cache-control"],
+            ["public, max-age=31536000, immutable"],
+            "{url}"
+        );
+        assert!(!headers.contains_key("expires"), "{url}: {headers:?}");
+        let (_, gz) = fetch(&format!("http://127.0.0.1:{port}{url}"), "gzip");
+        assert_eq!(gz["content-encoding"], ["gzip"], "{url}");
+    }
+    let (status, plain) = fetch(
+        &format!("http://127.0.0.1:{port}/static/velo/velo_monitor.js"),
+        "identity",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(plain["cache-control"], ["no-cache"]);
+    assert!(!plain.contains_key("content-encoding"), "{plain:?}");
+
+    // Operator endpoints: only from the internal networks; shifters' use stays open.
+    let outside_front =
+        velo_testkit::http::Client::new(format!("http://127.0.0.1:{outside_port}"));
+    assert_eq!(front.get("/metrics").status, 200);
+    assert_eq!(front.get("/jobs").status, 200);
+    assert_eq!(outside_front.get("/metrics").status, 403);
+    assert_eq!(outside_front.get("/jobs").status, 403);
+    assert_eq!(outside_front.get("/jobs/").status, 403);
+    let job = outside_front.submit(common::PLOT, json!({"name": TH2, "run": RUN}));
+    assert_eq!(
+        outside_front.wait(job["id"].as_str().unwrap(), 0.0)["id"],
+        job["id"]
+    );
+    assert_eq!(outside_front.get("/run_view").status, 200);
     let _ = std::fs::remove_dir_all(&dir);
 }

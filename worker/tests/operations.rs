@@ -229,3 +229,59 @@ fn the_file_log_can_be_json_lines() {
     }
     assert!(text.lines().any(|l| l.contains("lost the job queue")));
 }
+
+#[test]
+fn health_says_when_jsroot_is_not_installed() {
+    let sys = System::start(
+        "health-jsroot",
+        0,
+        &[("VELO_JSROOT_DIR", "/nonexistent/jsroot")],
+    );
+    let (status, body) = health(&sys);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        (&body["redis"], &body["run_data"]),
+        (&json!("ok"), &json!("ok"))
+    );
+    let jsroot = body["jsroot"].as_str().unwrap();
+    assert!(
+        jsroot.contains("hist2d.min.js") && jsroot.contains("npm ci"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("/nonexistent"), "{body}");
+    // With it installed, as every other test has it: ok.
+    let ok = System::start("health-jsroot-ok", 0, &[]);
+    assert_eq!(health(&ok).1["jsroot"], "ok");
+}
+
+#[test]
+fn health_answers_when_the_run_data_hangs() {
+    // A FIFO without a writer: opening it to read the run list blocks for ever, as a hung
+    // network file system would.
+    let dir = std::env::temp_dir().join(format!(
+        "velo-health-fifo-{}-{}",
+        std::process::id(),
+        velo_testkit::free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("RunList.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let list = fifo.display().to_string();
+    let sys = System::start("health-hang", 0, &[("VELO_RUN_LIST_FILE", list.as_str())]);
+    // Without a limit on the check this request would not be answered at all.
+    let (status, body) = health(&sys);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["redis"], "ok", "{body}");
+    assert!(
+        body["run_data"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within"),
+        "{body}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,6 +22,8 @@ pub struct Settings {
     /// The data-quality results store: `sqlite://PATH` or `postgres://USER@HOST/DATABASE`.
     pub dq_database_url: String,
     pub jsroot_dir: PathBuf,
+    /// Networks (CIDR, comma-separated) whose clients may read `/metrics` and the job list.
+    pub internal_networks: String,
     pub result_ttl_secs: u64,
     pub worker_concurrency: usize,
     /// A job running longer than this is stopped and reported `failed`.
@@ -104,6 +106,7 @@ const KEYS: &[&str] = &[
     "run_info_file",
     "dq_database_url",
     "jsroot_dir",
+    "internal_networks",
     "result_ttl_secs",
     "worker_concurrency",
     "job_timeout_secs",

@@ -195,6 +195,12 @@ impl Store {
     }
 }
 
+/// Callers share one store between threads and tasks: keep it so.
+const _: fn() = || {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Store>();
+};
+
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -5,8 +5,10 @@
 
 mod rng;
 mod run_file;
+mod run_info;
 mod sensor;
 
+pub use run_info::RUN_INFO;
 pub use sensor::{Problem, ProblemKind};
 
 use crate::rio::writer::datime;
@@ -148,6 +150,7 @@ pub fn generate(out: &Path, opts: &Options) -> Result<Manifest, String> {
 
     let list: String = runs.iter().map(|r| format!("{r}\n")).collect();
     write(&out.join(RUN_LIST), list.as_bytes())?;
+    write(&out.join(RUN_INFO), run_info::csv(&runs).as_bytes())?;
     let manifest = Manifest {
         seed: opts.seed,
         runs,
@@ -280,17 +283,9 @@ fn timestamp(secs: u64) -> ((String, [u32; 3]), (String, [u32; 3])) {
     )
 }
 
-/// Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+/// Gregorian date of a day count since 1970-01-01.
 fn civil_from_days(z: i64) -> (u32, u32, u32) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z.rem_euclid(146097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + (m <= 2) as i64;
+    let (y, m, d) = crate::runview::run_info::civil_from_days(z);
     (y as u32, m as u32, d as u32)
 }
 

@@ -9,6 +9,7 @@ mod write;
 
 pub use axis::Axis;
 pub use read::{decode, is_supported, CLASSES};
+pub(crate) use stats::gamma_pq;
 pub use stats::Stats;
 pub use write::{encode, is_writable};
 

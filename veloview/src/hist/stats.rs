@@ -118,10 +118,16 @@ fn gamma_quantile(p: f64, a: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
-/// Regularised lower incomplete gamma P(a, x): series below a+1, continued fraction above.
+/// Regularised lower incomplete gamma P(a, x).
 fn gamma_p(a: f64, x: f64) -> f64 {
+    gamma_pq(a, x).0
+}
+
+/// Regularised incomplete gammas (P(a, x), Q(a, x) = 1 − P): the series for P below a+1, the
+/// continued fraction for Q above, so that each tail keeps its relative precision.
+pub(crate) fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
     if x <= 0.0 {
-        return 0.0;
+        return (0.0, 1.0);
     }
     let ln_pre = a * x.ln() - x - ln_gamma(a);
     if x < a + 1.0 {
@@ -134,7 +140,8 @@ fn gamma_p(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        sum * ln_pre.exp()
+        let p = sum * ln_pre.exp();
+        (p, 1.0 - p)
     } else {
         // Lentz's method for the continued fraction of Q(a, x).
         let tiny = 1e-300;
@@ -160,7 +167,8 @@ fn gamma_p(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        1.0 - ln_pre.exp() * f
+        let q = ln_pre.exp() * f;
+        (1.0 - q, q)
     }
 }
 

@@ -152,10 +152,11 @@ pub fn format_name(template: &str, sensor: u32) -> String {
 }
 
 /// The plot result for a request: `{"success": true, ...}` or `{"success": false, "message"}`.
+/// A failure's message names files, not where they are on the server.
 pub fn get_run_plot(data: &RunData, req: &PlotRequest) -> Value {
     match read_plot(data, req) {
         Ok(p) => format::to_value(&p.result()),
-        Err(msg) => format::failure(msg),
+        Err(msg) => format::failure(super::redact::without_paths(&msg)),
     }
 }
 
@@ -164,7 +165,7 @@ pub fn get_run_plot(data: &RunData, req: &PlotRequest) -> Value {
 pub fn get_run_plot_json(data: &RunData, req: &PlotRequest) -> String {
     match read_plot(data, req) {
         Ok(p) => format::plot_result_json(&p.result()),
-        Err(msg) => format::failure_json(&msg),
+        Err(msg) => format::failure_json(&super::redact::without_paths(&msg)),
     }
 }
 

@@ -98,21 +98,14 @@ impl RunList {
 
     /// Read and parse a run list file. Bytes that are not UTF-8 only spoil their own line.
     pub fn load(path: &Path) -> Result<(RunList, Vec<SkippedLine>), RunListError> {
-        let io = |source| RunListError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .map_err(io)?
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(RunListError::TooLarge {
+        let bytes = read_capped(path, MAX_FILE_BYTES)
+            .map_err(|source| RunListError::Io {
                 path: path.to_path_buf(),
-            });
-        }
+                source,
+            })?
+            .ok_or_else(|| RunListError::TooLarge {
+                path: path.to_path_buf(),
+            })?;
         Ok(RunList::parse(&String::from_utf8_lossy(&bytes)))
     }
 
@@ -164,6 +157,16 @@ impl RunList {
             older: self.runs[i + 1..hi].to_vec(),
         })
     }
+}
+
+/// A file's bytes, or `None` if it is larger than `max` (read no further than that, so a huge
+/// file costs nothing).
+pub(crate) fn read_capped(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 /// The message for a run that is not in the run list.

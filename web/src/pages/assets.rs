@@ -1,82 +1,249 @@
-//! Static files: the pages' own script and style sheet (compiled in) and JSROOT's browser build
-//! (read from the npm install, so that it is not copied into the binary).
+//! Static files: the pages' own script, style sheet and icon (compiled in) and the JSROOT bundle
+//! the run view draws with (read once at start-up from the npm install). All are held in memory,
+//! precompressed (brotli and gzip), and served from a table: nothing in a URL reaches the file
+//! system.
+//!
+//! Pages link each file by a versioned URL, `/static/{dir}/{hash}/{file}` with a hash of the
+//! content, cached by browsers for a year: a new release has new URLs, so nobody keeps a stale
+//! script. The plain `/static/{dir}/{file}` stays for anything that links it by name, revalidated
+//! on every use.
 
 use super::PagesState;
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
-/// The JSROOT bundle the pages load (the full build: it has `createHistogram` and `draw`).
-pub const JSROOT_SCRIPT: &str = "jsroot.min.js";
+/// The JSROOT bundle the run view loads: only the histogram painters (TH1, TH2), a quarter of
+/// the full build's size.
+pub const JSROOT_BUNDLE: &str = "hist2d.min.js";
 
-const OWN: &[(&str, &str, &str)] = &[
+const OWN: &[(&str, &[u8])] = &[
     (
         "velo_monitor.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/velo_monitor.js"),
+        include_bytes!("../../static/velo_monitor.js"),
     ),
-    (
-        "dq_overview.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/dq_overview.js"),
-    ),
-    (
-        "dq_run.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/dq_run.js"),
-    ),
-    (
-        "run_selector.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/run_selector.js"),
-    ),
+    ("dq_overview.js", include_bytes!("../../static/dq_overview.js")),
+    ("dq_run.js", include_bytes!("../../static/dq_run.js")),
+    ("run_selector.js", include_bytes!("../../static/run_selector.js")),
     (
         "velo_monitor.css",
-        "text/css; charset=utf-8",
-        include_str!("../../static/velo_monitor.css"),
+        include_bytes!("../../static/velo_monitor.css"),
     ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_str!("../../static/favicon.svg"),
-    ),
+    ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/velo/{file}", web::get().to(own))
-        .route("/static/jsroot/{file}", web::get().to(jsroot));
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
+/// One file in its three encodings; brotli is filled in by a background thread (it is slow to
+/// make), and served once there.
+struct Asset {
+    mime: &'static str,
+    hash: String,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: OnceLock<Bytes>,
 }
 
-async fn own(file: web::Path<String>) -> HttpResponse {
-    match OWN.iter().find(|(name, ..)| *name == file.as_str()) {
-        Some((_, mime, body)) => HttpResponse::Ok()
-            .content_type(*mime)
-            .insert_header(("Cache-Control", "max-age=300"))
-            .body(*body),
-        None => HttpResponse::NotFound().finish(),
+/// The static files by `dir/file`, and the ones that should be there but are not.
+pub struct Assets {
+    files: HashMap<String, Arc<Asset>>,
+    missing: Vec<String>,
+}
+
+impl Assets {
+    /// Our own files, and JSROOT's bundle from `jsroot_dir`; brotli versions are made in the
+    /// background.
+    pub fn load(jsroot_dir: &Path) -> Assets {
+        let mut files = HashMap::new();
+        let mut missing = Vec::new();
+        for (name, body) in OWN {
+            files.insert(
+                format!("velo/{name}"),
+                Asset::new(name, Bytes::from_static(body)),
+            );
+        }
+        let path = jsroot_dir.join(JSROOT_BUNDLE);
+        match std::fs::read(&path) {
+            Ok(body) => {
+                files.insert(
+                    format!("jsroot/{JSROOT_BUNDLE}"),
+                    Asset::new(JSROOT_BUNDLE, Bytes::from(body)),
+                );
+            }
+            Err(e) => {
+                tracing::warn!(
+                    file = %path.display(),
+                    error = %e,
+                    "JSROOT not found (run `npm ci` in web, then restart): plots will not draw"
+                );
+                missing.push(format!("jsroot/{JSROOT_BUNDLE}"));
+            }
+        }
+        let pending: Vec<Arc<Asset>> = files.values().cloned().collect();
+        std::thread::spawn(move || {
+            for a in pending {
+                let _ = a.brotli.set(brotli(&a.identity));
+            }
+        });
+        Assets { files, missing }
+    }
+
+    /// `dir/file`'s versioned URL (the plain one when the file is missing, which then 404s).
+    pub fn url(&self, name: &str) -> String {
+        match self.files.get(name) {
+            Some(a) => {
+                let (dir, file) = name.split_once('/').unwrap_or(("", name));
+                format!("/static/{dir}/{}/{file}", a.hash)
+            }
+            None => format!("/static/{name}"),
+        }
+    }
+
+    /// Every file's versioned URL by name, for the templates (missing ones too: they 404).
+    pub fn urls(&self) -> HashMap<String, String> {
+        let names = self.files.keys().chain(&self.missing);
+        names.map(|k| (k.clone(), self.url(k))).collect()
+    }
+
+    /// Files the pages need that were not found at start-up (JSROOT not installed).
+    pub fn missing(&self) -> &[String] {
+        &self.missing
     }
 }
 
-async fn jsroot(state: web::Data<PagesState>, file: web::Path<String>) -> HttpResponse {
-    // Only plain file names of the build directory: nothing from the URL reaches the filesystem
-    // as a path with separators or dots in front.
-    let name = file.as_str();
-    let mime = if name.ends_with(".js") || name.ends_with(".mjs") {
-        "text/javascript; charset=utf-8"
-    } else {
-        return HttpResponse::NotFound().finish();
+impl Asset {
+    fn new(name: &str, identity: Bytes) -> Arc<Asset> {
+        let mut h = twox_hash::XxHash64::with_seed(0);
+        h.write(&identity);
+        Arc::new(Asset {
+            mime: mime_of(name),
+            hash: format!("{:016x}", h.finish()),
+            gzip: Bytes::from(gzip(&identity)),
+            identity,
+            brotli: OnceLock::new(),
+        })
+    }
+}
+
+fn mime_of(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut c = libdeflater::Compressor::new(libdeflater::CompressionLvl::best());
+    let mut out = vec![0; c.gzip_compress_bound(data.len())];
+    let n = c.gzip_compress(data, &mut out).expect("bound is enough");
+    out.truncate(n);
+    out
+}
+
+fn brotli(data: &[u8]) -> Bytes {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
     };
-    if name.starts_with('.') || name.contains(['/', '\\']) {
-        return HttpResponse::NotFound().finish();
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("in-memory streams");
+    Bytes::from(out)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{dir}/{file}", web::get().to(unversioned))
+        .route("/static/{dir}/{hash}/{file}", web::get().to(versioned));
+}
+
+async fn unversioned(
+    state: web::Data<PagesState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (dir, file) = path.into_inner();
+    serve(&state.assets, &req, &dir, &file, None)
+}
+
+async fn versioned(
+    state: web::Data<PagesState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+) -> HttpResponse {
+    let (dir, hash, file) = path.into_inner();
+    serve(&state.assets, &req, &dir, &file, Some(&hash))
+}
+
+/// The file from the table, in the best encoding the client accepts. A versioned URL whose hash
+/// is not the file's (a page from another release) gets today's file, not to be kept.
+fn serve(
+    assets: &Assets,
+    req: &HttpRequest,
+    dir: &str,
+    file: &str,
+    hash: Option<&str>,
+) -> HttpResponse {
+    let Some(a) = assets.files.get(&format!("{dir}/{file}")) else {
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("Not found");
+    };
+    let cache = if hash == Some(a.hash.as_str()) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    let (encoding, body) = match (a.brotli.get(), accepts(req, "br"), accepts(req, "gzip")) {
+        (Some(br), true, _) => (Some("br"), br.clone()),
+        (_, _, true) => (Some("gzip"), a.gzip.clone()),
+        _ => (None, a.identity.clone()),
+    };
+    let etag = format!(
+        "\"{}{}\"",
+        a.hash,
+        encoding.map(|e| format!("-{e}")).unwrap_or_default()
+    );
+    let mut res = HttpResponse::build(StatusCode::OK);
+    res.insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::ETAG, etag.clone()));
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if unchanged {
+        return res.status(StatusCode::NOT_MODIFIED).finish();
     }
-    match web::block({
-        let path = state.jsroot_dir.join(name);
-        move || std::fs::read(path)
-    })
-    .await
-    {
-        Ok(Ok(body)) => HttpResponse::Ok()
-            .content_type(mime)
-            .insert_header(("Cache-Control", "max-age=86400"))
-            .body(body),
-        _ => HttpResponse::NotFound().finish(),
+    if let Some(e) = encoding {
+        res.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(e)));
     }
+    res.content_type(a.mime).body(body)
+}
+
+/// Whether `Accept-Encoding` lists `coding` with a non-zero weight.
+fn accepts(req: &HttpRequest, coding: &str) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            name.eq_ignore_ascii_case(coding) && !refused
+        })
 }

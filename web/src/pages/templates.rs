@@ -2,6 +2,7 @@
 //! Autoescaping is on for every `.html` template: titles and names from ROOT files and values
 //! from URLs are untrusted.
 
+use std::collections::HashMap;
 use tera::Tera;
 
 macro_rules! templates {
@@ -29,9 +30,24 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "run_view/message.html",
 ];
 
-pub fn load() -> anyhow::Result<Tera> {
+/// The templates, with `static_url(name="dir/file")` giving a static file's versioned URL from
+/// `urls` (a name not there is a template error, not a broken link). The URLs are ours (fixed
+/// names, a hex hash): templates mark them `| safe`, so that autoescaping keeps their slashes.
+pub fn load(urls: HashMap<String, String>) -> anyhow::Result<Tera> {
     let mut tera = Tera::default();
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
+    tera.register_function(
+        "static_url",
+        move |args: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+            let name = args
+                .get("name")
+                .and_then(|v| v.as_str())
+                .ok_or("static_url needs name=\"dir/file\"")?;
+            urls.get(name)
+                .map(|u| tera::Value::from(u.as_str()))
+                .ok_or_else(|| format!("no static file {name}").into())
+        },
+    );
     Ok(tera)
 }
 
@@ -41,6 +57,6 @@ mod tests {
 
     #[test]
     fn every_template_compiles() {
-        load().unwrap();
+        load(HashMap::new()).unwrap();
     }
 }

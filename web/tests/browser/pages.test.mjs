@@ -1,11 +1,24 @@
 // Every page in headless Chromium against the real stack (Redis, velo-web, velo-worker, a run
-// data directory). Run with `node --test web/tests/browser/` after `cargo build --workspace`.
+// data directory). Run with `node --test web/tests/browser/pages.test.mjs` after
+// `cargo build --workspace --bins` (Node 18 or newer).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startStack, waitFor, RUNS, XSS_RUN, XSS_TITLE, ROOT } from './stack.mjs';
+import { startStack, waitFor, RUNS, XSS_RUN, XSS_TITLE, ROOT, SCREENSHOT_DIR } from './stack.mjs';
+
+// The screenshots in docs/ are chosen by hand: no test may overwrite them.
+const DOCS_SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
+function docsScreenshots() {
+  if (!fs.existsSync(DOCS_SCREENSHOTS)) return {};
+  return Object.fromEntries(fs.readdirSync(DOCS_SCREENSHOTS).sort().map((f) => {
+    const file = path.join(DOCS_SCREENSHOTS, f);
+    return [f, `${fs.statSync(file).mtimeMs} ${crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`];
+  }));
+}
+const docsScreenshotsBefore = docsScreenshots();
 
 let stack;
 before(async () => { stack = await startStack(); });
@@ -31,8 +44,9 @@ async function text(page, selector) {
   return (await page.locator(selector).first().textContent()).replace(/\s+/g, ' ').trim();
 }
 
-function assertClean(page, url) {
+async function assertClean(page, url) {
   assert.deepEqual(page.problems, [], `problems on ${url}`);
+  assert.deepEqual(await page.evaluate(() => window.veloCspViolations), [], `CSP refusals on ${url}`);
 }
 
 test('every page loads in the site layout without console errors', async () => {
@@ -59,7 +73,7 @@ test('every page loads in the site layout without console errors', async () => {
       ['VELO view', 'Sensor view', 'Run view', 'TELL1 view', 'Special analyses']);
     assert.equal(await page.locator('.nav-top li.active').count(), 1, `one section active on ${url}`);
     if (url.startsWith('/run_view')) await page.waitForFunction(() => window.veloPlotsDone !== undefined || !document.querySelector('.plot'));
-    assertClean(page, url);
+    await assertClean(page, url);
     await page.close();
   }
 });
@@ -175,7 +189,7 @@ test('the run selector offers nearby runs and suggests runs as the user types, a
   await page.locator('#run-field').fill(String(RUNS[1]));
   await page.locator('#run-field').press('Enter');
   await page.waitForURL(`**/run_view/${RUNS[1]}/noise/65`);
-  assertClean(page, 'run selector');
+  await assertClean(page, 'run selector');
   await page.close();
 });
 
@@ -201,7 +215,7 @@ test('the sensor selector, the corresponding sensor link and the VELO layout cha
   assert.equal(await dialog.locator('.sensor-button').count(), 88);
   await dialog.locator('.sensor-button', { hasText: /^105$/ }).click();
   await page.waitForURL(`**/run_view/${run}/occupancy/105`);
-  assertClean(page, 'sensor selector');
+  await assertClean(page, 'sensor selector');
   await page.close();
 });
 
@@ -257,9 +271,9 @@ test('the run view draws every plot of a page', async () => {
   assert.match(await svgText(0), /Std Dev/);
   const path1d = await plots.nth(0).locator('svg path.th1_draw, svg .main_layer path').first().getAttribute('d');
   assert.ok(path1d && path1d.length > 100, 'the 1D histogram path has its bins');
-  fs.mkdirSync(path.join(ROOT, 'docs/screenshots'), { recursive: true });
-  await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/run-view-occupancy.png') });
-  assertClean(page, 'occupancy');
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'run-view-occupancy.png') });
+  await assertClean(page, 'occupancy');
   await page.close();
 });
 
@@ -283,7 +297,7 @@ test('the reference run is overlaid, with a control to show or hide it', async (
   await toggle.check();
   await page.waitForFunction((el) => Array.from(el.querySelectorAll('path'))
     .some((p) => getComputedStyle(p).stroke === 'rgb(255, 0, 0)'), await plot.elementHandle());
-  assertClean(page, 'reference toggle');
+  await assertClean(page, 'reference toggle');
   await page.close();
   // A run outside every reference range says so instead of overlaying.
   const other = await open(`/run_view/${XSS_RUN}/escaping`);
@@ -299,7 +313,7 @@ test('every plot of the pedestals page draws, the 2D one as a colour map', async
   assert.equal(await page.locator('.plot-error').count(), 0, String(await page.locator('.plot-error').allTextContents()));
   assert.equal(await page.locator('.plot.drawn').count(), 3);
   assert.equal(await page.locator('.plot').nth(2).locator('.zaxis_container').count() > 0, true, 'a colour axis');
-  assertClean(page, 'pedestals');
+  await assertClean(page, 'pedestals');
   await page.close();
 });
 
@@ -323,4 +337,94 @@ test('a histogram whose title holds <script> shows it as text', async () => {
   assert.equal(await plot.locator('script, img').count(), 0);
   assert.match(await plot.locator('svg').first().evaluate((s) => s.textContent), /<script>window\.xssRan = 1<\/script>/);
   await page.close();
+});
+
+// --- URLs, headers and the Content-Security-Policy -----------------------------------------------
+
+test('a malformed URL hash opens the first tab and every plot still draws', async () => {
+  for (const hash of ['#/%', '#/%E0%A4%A', '#%', '#/nosuchpane', '#/' + 'x'.repeat(5000)]) {
+    const page = await open(`/run_view/${RUNS[0]}/occupancy/0${hash}`);
+    await plotsDone(page);
+    assert.equal(await page.locator('.plot.drawn').count(), 5, hash);
+    assert.equal(await text(page, '.run-view-tab.active'), 'Channel occupancy', hash);
+    await assertClean(page, hash);
+    await page.close();
+  }
+});
+
+test('pages link static files by content-hashed URLs, cached for good', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
+  await plotsDone(page);
+  const urls = await page.evaluate(() => [
+    ...Array.from(document.querySelectorAll('script[src], link[href^="/static"]'), (e) => e.getAttribute('src') || e.getAttribute('href')),
+    document.querySelector('script[data-jsroot]').dataset.jsroot,
+  ]);
+  assert.ok(urls.length >= 5, String(urls));
+  for (const u of urls) {
+    assert.match(u, /^\/static\/(velo|jsroot)\/[0-9a-f]{16}\/[\w.]+$/, u);
+    const res = await fetch(stack.base + u, { headers: { 'Accept-Encoding': 'br, gzip' } });
+    assert.equal(res.status, 200, u);
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable', u);
+  }
+  // Only the histogram painters' bundle of JSROOT, not the full build.
+  const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/jsroot/')));
+  assert.deepEqual(scripts.map((n) => n.split('/').pop()), ['hist2d.min.js']);
+  await page.close();
+});
+
+test('every page sends the security headers, and the browser enforces the script policy', async () => {
+  for (const url of ['/', `/run_view/${RUNS[0]}/occupancy/0`, '/nowhere']) {
+    const res = await fetch(stack.base + url);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self'(;|$)/, url);
+    assert.match(csp, /frame-ancestors 'none'/, url);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', url);
+    assert.equal(res.headers.get('referrer-policy'), 'same-origin', url);
+  }
+  // A script that markup slipped into the page could add does not run.
+  const page = await open(`/run_view/${RUNS[0]}/occupancy/0`);
+  await plotsDone(page);
+  const ran = await page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener('securitypolicyviolation', () => resolve(window.injectedRan === 1));
+    const s = document.createElement('script');
+    s.textContent = 'window.injectedRan = 1';
+    document.body.append(s);
+    // Without the policy the script has run by now, and no refusal comes.
+    if (window.injectedRan === 1) resolve(true);
+  }));
+  assert.equal(ran, false);
+  await page.close();
+});
+
+test('the open tab is queued and drawn first', async () => {
+  const page = await stack.newPage();
+  await page.addInitScript(() => {
+    window.veloDrawOrder = [];
+    new MutationObserver((changes) => changes.forEach(({ target }) => {
+      if (target.classList.contains('drawn') && !window.veloDrawOrder.includes(target.dataset.name)) {
+        window.veloDrawOrder.push(target.dataset.name);
+      }
+    })).observe(document, { subtree: true, attributes: true, attributeFilter: ['class'] });
+  });
+  const posted = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/jobs') posted.push(JSON.parse(r.postData()).args.name);
+  });
+  // The third tab open: not the first in the page.
+  await page.goto(`${stack.base}/run_view/${RUNS[0]}/occupancy/0#/velo_velooccupancymonitor_occspectmaxlow`);
+  await plotsDone(page);
+  const open = await page.locator('.run-view-pane.active .plot').getAttribute('data-name');
+  const first = await page.locator('.plot').first().getAttribute('data-name');
+  assert.notEqual(open, first);
+  // Its plot and its reference are the first two jobs; its plot is drawn before the others.
+  assert.deepEqual(posted.slice(0, 2), [open, open]);
+  const order = await page.evaluate(() => window.veloDrawOrder);
+  assert.equal(order.length, 5);
+  assert.equal(order[0], open);
+  await assertClean(page, 'draw order');
+  await page.close();
+});
+
+test('tests leave the screenshots in docs/ as they were', () => {
+  assert.deepEqual(docsScreenshots(), docsScreenshotsBefore);
 });

@@ -6,9 +6,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const ROOT = path.resolve(import.meta.dirname, '../../..');
+// Not import.meta.dirname: that needs Node 20.11, and Debian 12 and Ubuntu 24.04 ship Node 18.
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+// Screenshots the tests take (for a person to look at after a run), under target/ and never in
+// docs/: the ones there are chosen by hand.
+export const SCREENSHOT_DIR = path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'browser-screenshots');
 // VELO_BIN_DIR picks other builds (e.g. target/release for timings).
 const BIN = process.env.VELO_BIN_DIR || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug');
 
@@ -162,10 +167,11 @@ export async function startStack({ workers = 1 } = {}) {
   const stop = async () => {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => p.exitCode !== null ? null : new Promise((r) => p.once('exit', r))));
-    if (browser) await browser.close();
+    if (chromiumApp) await chromiumApp.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   };
   let browser = null;
+  let chromiumApp = null;
   try {
     start('redis', 'redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], {}, procs);
     const web = start('velo-web', path.join(BIN, 'velo-web'), [], env, procs);
@@ -175,19 +181,29 @@ export async function startStack({ workers = 1 } = {}) {
       if (web.exitCode !== null) throw new Error(`velo-web exited: ${web.output}`);
       return httpOk(base + '/');
     });
-    browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+    chromiumApp = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       headless: true,
-      viewport: { width: 1280, height: 900 },
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
       ],
     });
+    const viewport = { width: 1280, height: 900 };
+    browser = await chromiumApp.newContext({ viewport });
     // A page whose console errors, uncaught exceptions and failed requests are collected.
-    const newPage = async () => {
-      const page = await browser.newPage();
+    // `fresh`: in a browser context of its own, with empty caches (close it with
+    // page.context().close()).
+    const newPage = async ({ fresh = false } = {}) => {
+      const page = await (fresh ? await chromiumApp.newContext({ viewport }) : browser).newPage();
       page.problems = [];
+      // Content-Security-Policy refusals, whether or not the console reports them.
+      await page.addInitScript(() => {
+        window.veloCspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => {
+          window.veloCspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+        });
+      });
       // A failed load is reported with its URL by 'response'; the console's copy has none.
       page.on('console', (m) => {
         if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(`console: ${m.text()}`);

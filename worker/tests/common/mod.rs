@@ -93,6 +93,16 @@ fn start_web(env: &[(String, String)]) -> String {
             "VELO_PAGES_FILE".to_string(),
             concat!(env!("CARGO_MANIFEST_DIR"), "/../config/pages.toml").to_string(),
         )])
+        .chain([(
+            "VELO_JSROOT_DIR".to_string(),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../web/node_modules/jsroot/build"
+            )
+            .to_string(),
+        )])
+        // A test's own settings win.
+        .chain(env.iter().cloned())
         .collect();
     let settings = Settings::load_from(|k| vars.get(k).cloned()).expect("settings");
     let (tx, rx) = std::sync::mpsc::channel();

@@ -1,0 +1,18 @@
+//! What every request passes through before a route sees it: the browser security headers, the
+//! JSON-only rule for writes, and the internal-network rule for operator endpoints.
+
+mod headers;
+mod json_writes;
+mod networks;
+
+pub use headers::security_headers;
+pub use json_writes::json_writes_only;
+pub use networks::{internal_only, Networks};
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+/// A refusal the client can read: JSON `{"message": ...}`, as every API error.
+fn refusal(status: StatusCode, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(serde_json::json!({ "message": message }))
+}
