@@ -415,8 +415,7 @@ fn nginx_proxies_jobs_and_gzips_json() {
     assert!(!plain.contains_key("content-encoding"), "{plain:?}");
 
     // Operator endpoints: only from the internal networks; shifters' use stays open.
-    let outside_front =
-        velo_testkit::http::Client::new(format!("http://127.0.0.1:{outside_port}"));
+    let outside_front = velo_testkit::http::Client::new(format!("http://127.0.0.1:{outside_port}"));
     assert_eq!(front.get("/metrics").status, 200);
     assert_eq!(front.get("/jobs").status, 200);
     assert_eq!(outside_front.get("/metrics").status, 403);
