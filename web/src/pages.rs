@@ -6,9 +6,13 @@
 
 mod assets;
 mod flash;
+mod overview;
 mod run_view;
 mod site;
 mod templates;
+
+pub use overview::utc;
+pub(crate) use run_view::plot_anchors;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -20,6 +20,7 @@ impl Application {
         let jobs = web::Data::new(crate::jobs::JobsState::new(&settings).await?);
         let pages = web::Data::new(crate::pages::PagesState::new(&settings)?);
         let ops = web::Data::new(crate::ops::OpsState::new(&settings));
+        let dq = web::Data::new(crate::dq::DqState::new(&settings)?);
         let networks = web::Data::new(
             policy::Networks::parse(&settings.internal_networks)
                 .map_err(|e| anyhow::anyhow!("internal_networks: {e}"))?,
@@ -34,8 +35,10 @@ impl Application {
                 .app_data(jobs.clone())
                 .app_data(pages.clone())
                 .app_data(ops.clone())
+                .app_data(dq.clone())
                 .configure(crate::ops::configure)
                 .configure(crate::jobs::configure)
+                .configure(crate::dq::configure)
                 .configure(crate::pages::configure)
         })
         .listen(listener)?

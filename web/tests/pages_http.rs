@@ -18,6 +18,11 @@ fn settings_with_jsroot(dir: &Path, jsroot: &Path) -> Settings {
         ("VELO_RUN_DATA_DIR", dir.to_path_buf()),
         ("VELO_PAGES_FILE", root.join("config/pages.toml")),
         ("VELO_JSROOT_DIR", jsroot.to_path_buf()),
+        // A path the test's data directory holds: sqlite:// + absolute path.
+        (
+            "VELO_DQ_DATABASE_URL",
+            PathBuf::from(format!("sqlite://{}", dir.join("dq.sqlite3").display())),
+        ),
     ];
     Settings::load_from(|k| {
         vars.iter()
@@ -44,6 +49,9 @@ macro_rules! app {
         test::init_service(
             App::new()
                 .app_data(web::Data::new(PagesState::new(&$settings).unwrap()))
+                .app_data(web::Data::new(
+                    velo_web::dq::DqState::new(&$settings).unwrap(),
+                ))
                 .configure(pages::configure),
         )
         .await

@@ -44,6 +44,13 @@ pub struct Settings {
     pub dq_scan_secs: u64,
     /// Test-only delay inside each evaluation (with `debug_tasks` only).
     pub debug_dq_delay_ms: u64,
+    /// The request header in which the authenticating reverse proxy names the user.
+    pub auth_user_header: String,
+    /// Addresses of the reverse proxies whose `auth_user_header` is believed (comma or space
+    /// separated IP addresses); empty: none, the header is ignored.
+    pub auth_proxy_addresses: String,
+    /// API tokens for scripts, stored hashed (`NAME SHA256_HEX` lines); may be absent.
+    pub api_tokens_file: PathBuf,
     pub log_level: String,
     /// Empty to log to stdout only.
     pub log_file: String,
@@ -117,6 +124,9 @@ const KEYS: &[&str] = &[
     "debug_tasks",
     "dq_scan_secs",
     "debug_dq_delay_ms",
+    "auth_user_header",
+    "auth_proxy_addresses",
+    "api_tokens_file",
     "log_level",
     "log_file",
     "file_log_level",

@@ -24,6 +24,7 @@ mod error;
 mod migrate;
 mod pg;
 mod read;
+mod signoff;
 mod sql;
 mod sqlite;
 mod types;
@@ -32,6 +33,7 @@ mod write;
 
 pub use error::StoreError;
 pub use migrate::{migrations, Backend, Migration};
+pub use signoff::{Changes, NewSignoff, Signoff, SignoffStatus, MAX_COMMENT_CHARS};
 pub use types::*;
 pub use url::redact;
 

@@ -31,8 +31,14 @@ macro_rules! migration {
     };
 }
 
-const SQLITE: &[Migration] = &[migration!(1, "0001_results", "sqlite")];
-const POSTGRES: &[Migration] = &[migration!(1, "0001_results", "postgres")];
+const SQLITE: &[Migration] = &[
+    migration!(1, "0001_results", "sqlite"),
+    migration!(2, "0002_signoff", "sqlite"),
+];
+const POSTGRES: &[Migration] = &[
+    migration!(1, "0001_results", "postgres"),
+    migration!(2, "0002_signoff", "postgres"),
+];
 
 /// The repository's migrations for `backend`, in order.
 pub fn migrations(backend: Backend) -> &'static [Migration] {

@@ -132,7 +132,7 @@ async fn list_jobs(
     Ok(HttpResponse::Ok().json(JobList { jobs }))
 }
 
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request(format!("Bad request body: {e}")))?;

@@ -28,6 +28,15 @@ const OWN: &[(&str, &[u8])] = &[
         include_bytes!("../../static/velo_monitor.js"),
     ),
     (
+        "dq_overview.js",
+        include_bytes!("../../static/dq_overview.js"),
+    ),
+    ("dq_run.js", include_bytes!("../../static/dq_run.js")),
+    (
+        "run_selector.js",
+        include_bytes!("../../static/run_selector.js"),
+    ),
+    (
         "velo_monitor.css",
         include_bytes!("../../static/velo_monitor.css"),
     ),

@@ -11,6 +11,9 @@ use std::collections::HashMap;
 use veloview::runview::sensors::{self, SensorType};
 use veloview::runview::{Page, Plot, RunList};
 
+/// The run view's page that shows the run's data quality (when it has no plots of its own).
+const DQ_PAGE: &str = "dqs";
+
 /// How many runs either side of the displayed one the run selector offers.
 const NEARBY_DISTANCE: usize = 3;
 
@@ -121,6 +124,12 @@ async fn run_view(state: web::Data<PagesState>, req: HttpRequest) -> HttpRespons
         return res.finish();
     }
     match state.pages.get(&page) {
+        Some(p) if p.key == DQ_PAGE && p.plots.is_empty() => {
+            let mut ctx = layout_context(&state, &runs, run, &p.key);
+            ctx.insert("title", &p.title);
+            ctx.insert("sensor", &sensor);
+            state.render(&req, StatusCode::OK, "run_view/dqs.html", ctx)
+        }
         Some(p) => render_page(&state, &req, &runs, run, p, sensor),
         None => message(
             &state,
@@ -152,6 +161,24 @@ pub fn sanitise(s: &str) -> String {
             } else {
                 '_'
             }
+        })
+        .collect()
+}
+
+/// Each plot's tab anchor (element id and URL hash `#/anchor`): its sanitised name, with the
+/// plot's index appended where names sanitise alike, so that ids stay unique.
+pub fn plot_anchors(page: &Page) -> Vec<String> {
+    let mut anchors = std::collections::HashSet::new();
+    page.plots
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut anchor = sanitise(&p.name);
+            if !anchors.insert(anchor.clone()) {
+                anchor = format!("{anchor}_{i}");
+                anchors.insert(anchor.clone());
+            }
+            anchor
         })
         .collect()
 }
@@ -193,7 +220,6 @@ fn layout_context(state: &PagesState, runs: &RunList, run: u32, page: &str) -> t
         .map(|p| (p.key.as_str(), p.title.as_str()))
         .collect();
     ctx.insert("run", &run);
-    ctx.insert("runs", runs.runs());
     ctx.insert("newer_runs", &newer);
     ctx.insert("older_runs", &older);
     ctx.insert("pages", &pages);
@@ -210,20 +236,11 @@ fn render_page(
     sensor: u32,
 ) -> HttpResponse {
     let mut ctx = layout_context(state, runs, run, &page.key);
-    let mut anchors = std::collections::HashSet::new();
     let plots: Vec<PlotView> = page
         .plots
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            // Names that sanitise alike get the plot's index, so that ids stay unique.
-            let mut anchor = sanitise(&p.name);
-            if !anchors.insert(anchor.clone()) {
-                anchor = format!("{anchor}_{i}");
-                anchors.insert(anchor.clone());
-            }
-            PlotView::new(p, anchor)
-        })
+        .zip(plot_anchors(page))
+        .map(|(p, anchor)| PlotView::new(p, anchor))
         .collect();
     ctx.insert("title", &page.title);
     ctx.insert("plots", &plots);

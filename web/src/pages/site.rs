@@ -1,6 +1,7 @@
 //! Every page but the run view: VELO view (overview, trends, detailed trends), sensor view,
 //! TELL1 view, special analyses, and the site's 404 page.
 
+use super::overview::overview;
 use super::PagesState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -34,12 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tell1_view", web::get().to(tell1_view))
         .route("/special_analyses", web::get().to(special_analyses))
         .route("/special_analyses/{name}", web::get().to(special_analyses));
-}
-
-async fn overview(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
-    let mut ctx = state.context("velo_view/overview");
-    ctx.insert("runs", state.run_list().runs());
-    state.render(&req, StatusCode::OK, "velo_view/overview.html", ctx)
 }
 
 async fn trends(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {

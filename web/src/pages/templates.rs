@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "special_analyses/page.html",
     "run_view/layout.html",
     "run_view/page.html",
+    "run_view/dqs.html",
     "run_view/message.html",
 ];
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startStack, RUNS, XSS_RUN, XSS_TITLE, ROOT, SCREENSHOT_DIR } from './stack.mjs';
+import { startStack, waitFor, RUNS, XSS_RUN, XSS_TITLE, ROOT, SCREENSHOT_DIR } from './stack.mjs';
 
 // The screenshots in docs/ are chosen by hand: no test may overwrite them.
 const DOCS_SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
@@ -60,8 +60,8 @@ test('every page loads in the site layout without console errors', async () => {
     ['/special_analyses/it_scans', 'IT scans'], ['/special_analyses/hv_scans', 'HV scans'],
     ['/special_analyses/cce_scans', 'CCE scans'], ['/special_analyses/ip_resolution', 'IP resolution'],
     ['/special_analyses/pv_resolution', 'PV resolution'],
-    ['/run_view', 'DQS'], [`/run_view/${RUNS[2]}/noise/64`, 'Noise'],
-    [`/run_view/${RUNS[1]}/dqs`, 'DQS'], [`/run_view/${XSS_RUN}/escaping`, 'Escaping'],
+    ['/run_view', `Data quality of run ${RUNS[0]}`], [`/run_view/${RUNS[2]}/noise/64`, 'Noise'],
+    [`/run_view/${RUNS[1]}/dqs`, `Data quality of run ${RUNS[1]}`], [`/run_view/${XSS_RUN}/escaping`, 'Escaping'],
   ];
   for (const [url, heading] of pages) {
     const page = await open(url);
@@ -86,12 +86,12 @@ test('pages without data say so', async () => {
   }
 });
 
-test('the overview lists the processed runs newest first, each linking to its run view', async () => {
+test('the overview lists the processed runs newest first, each linking to its DQ page', async () => {
   const page = await open('/');
-  const links = await page.locator('.overview-table a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-  assert.deepEqual(links, [...RUNS, XSS_RUN].map((r) => `/run_view/${r}`));
-  await page.locator('.overview-table a').nth(2).click();
-  await page.waitForURL(`**/run_view/${RUNS[2]}`);
+  const links = await page.locator('.overview-table a.run-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, [...RUNS, XSS_RUN].map((r) => `/run_view/${r}/dqs`));
+  await page.locator('.overview-table a.run-link').nth(2).click();
+  await page.waitForURL(`**/run_view/${RUNS[2]}/dqs`);
   assert.equal(await text(page, '.run-number'), `Run #${RUNS[2]} Select`);
   await page.close();
 });
@@ -159,7 +159,7 @@ test('query parameters redirect to the canonical URL', async () => {
   await page.close();
 });
 
-test('the run selector offers nearby runs and every run, and changes run', async () => {
+test('the run selector offers nearby runs and suggests runs as the user types, and changes run', async () => {
   const idx = 4;
   const run = RUNS[idx];
   const page = await open(`/run_view/${run}/noise/65`);
@@ -170,8 +170,14 @@ test('the run selector offers nearby runs and every run, and changes run', async
   assert.deepEqual(await group(1), RUNS.slice(idx - 3, idx).map(String));
   assert.deepEqual(await group(2), [String(run)]);
   assert.deepEqual(await group(3), RUNS.slice(idx + 1, idx + 4).map(String));
-  assert.deepEqual(await page.locator('#runs option').evaluateAll((os) => os.map((o) => o.value)),
-    [...RUNS, XSS_RUN].map(String));
+  // No page embeds the run list: suggestions come from the server as the user types.
+  const suggested = () => page.locator('#runs option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(await suggested(), []);
+  const prefix = String(RUNS[0]).slice(0, 3);
+  await page.locator('#run-field').fill(prefix);
+  await waitFor('suggestions', async () => (await suggested()).length > 0);
+  assert.deepEqual(await suggested(), RUNS.filter((r) => String(r).startsWith(prefix)).map(String));
+  await page.locator('#run-field').fill('');
   // Choosing a nearby run and submitting keeps page and sensor.
   await page.locator('#nearby-runs').selectOption(String(RUNS[idx + 2]));
   assert.equal(await page.locator('#run-field').inputValue(), String(RUNS[idx + 2]));

@@ -157,6 +157,11 @@ export async function startStack({ workers = 1 } = {}) {
     VELO_REFERENCES_FILE: path.join(dataDir, 'references.toml'),
     VELO_JSROOT_DIR: path.join(ROOT, 'web/node_modules/jsroot/build'),
     VELO_LOG_FILE: '',
+    // Data quality: a SQLite store of its own; the proxy's user header is believed from this
+    // machine (the browser's address), as a deployment behind nginx on the same host would.
+    VELO_DQ_DATABASE_URL: `sqlite://${path.join(tmp, 'dq.sqlite3')}`,
+    VELO_AUTH_PROXY_ADDRESSES: '127.0.0.1',
+    VELO_API_TOKENS_FILE: path.join(tmp, 'tokens.txt'),
     RUST_LOG: 'warn',
   };
   const stop = async () => {
@@ -216,7 +221,14 @@ export async function startStack({ workers = 1 } = {}) {
       return page;
     };
     const logs = () => procs.map((p) => `--- ${p.label}\n${p.output}`).join('\n');
-    return { base, dataDir, newPage, stop, logs };
+    // Record evaluations and run info in the store, as the workers would (`velo-web import-dq`).
+    let imports = 0;
+    const importDq = (data) => {
+      const file = path.join(tmp, `import-${imports++}.json`);
+      fs.writeFileSync(file, JSON.stringify(data));
+      execFileSync(path.join(BIN, 'velo-web'), ['import-dq', file], { env: { ...process.env, ...env }, stdio: 'pipe' });
+    };
+    return { base, dataDir, newPage, stop, logs, importDq, env };
   } catch (e) {
     const logs = procs.map((p) => `--- ${p.label}\n${p.output}`).join('\n');
     await stop();

@@ -1,0 +1,345 @@
+//! The data-quality JSON API: runs (the overview's rows), one run's tree with its sign-offs and
+//! evaluation history, the trended variables, one variable's trend (JSON or CSV), sign-off, the
+//! change marker the pages poll, and the run search of the run selector. Errors are the jobs
+//! API's: JSON `{"message"}` with 400, 401, 403, 404, 415 or 503.
+
+use super::listing::{self, ListQuery, Verdict};
+use super::{blocking, tree, DqState};
+use crate::jobs::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use velo_dqstore::{NewSignoff, SignoffStatus, StoreError, MAX_PAGE};
+
+/// The run selector's suggestions: at most this many per request.
+const MAX_SUGGESTIONS: usize = 100;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .route("/runs", web::get().to(search_runs))
+            .service(
+                web::scope("/dq")
+                    .route("/runs", web::get().to(runs))
+                    .route("/runs/{run}", web::get().to(run))
+                    .service(
+                        web::resource("/runs/{run}/signoff")
+                            .route(web::post().to(sign_off))
+                            .default_service(web::to(method_not_allowed)),
+                    )
+                    .route("/variables", web::get().to(variables))
+                    .route("/trend", web::get().to(trend))
+                    .route("/changes", web::get().to(changes))
+                    .default_service(web::to(not_found)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::not_found("Resource not found").error_response()
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
+}
+
+/// The query string as text values: every parameter is checked here, with a message naming it.
+fn query(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
+    web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))
+}
+
+fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u32>, ApiError> {
+    match q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(format!("{name} must be a run number, not {s:?}"))),
+    }
+}
+
+/// The overview's filter from a query string (the API's and the page's).
+pub(crate) fn list_query(q: &HashMap<String, String>) -> Result<ListQuery, ApiError> {
+    let level = match q.get("level").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(l) => Some(Verdict::parse(&l.to_ascii_uppercase()).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "level must be one of {}, not {l:?}",
+                Verdict::NAMES.join(", ")
+            ))
+        })?),
+    };
+    let limit = number(q, "limit")?.unwrap_or(listing::DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    Ok(ListQuery {
+        first: number(q, "first")?,
+        last: number(q, "last")?,
+        level,
+        limit,
+        cursor: number(q, "cursor")?,
+    })
+}
+
+async fn runs(req: HttpRequest, state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
+    let q = list_query(&query(&req)?)?;
+    let listing = blocking(&state, move |s, store| {
+        listing::list(store, &s.run_list(), &q)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(listing))
+}
+
+fn run_number(path: &str) -> Result<u32, ApiError> {
+    path.parse()
+        .map_err(|_| ApiError::not_found(format!("No run {path:?}: run numbers are digits")))
+}
+
+/// One run's data quality, as `GET /api/dq/runs/{run}` gives it.
+#[derive(Serialize)]
+struct RunDq {
+    run: u32,
+    /// "evaluated", "failed" or "unevaluated".
+    status: &'static str,
+    reference_run: Option<u32>,
+    score: Option<f64>,
+    level: Option<String>,
+    message: Option<String>,
+    evaluated_at_ms: Option<i64>,
+    config_digest: Option<String>,
+    run_info: Option<velo_dqstore::RunInfo>,
+    /// The top node's key, title and counts, and the tree below it.
+    #[serde(flatten)]
+    top: Option<Value>,
+    signoff: Option<velo_dqstore::Signoff>,
+    signoffs: Vec<velo_dqstore::Signoff>,
+    evaluations: Vec<velo_dqstore::EvaluationSummary>,
+}
+
+/// The run's tree, sign-offs and history; `None` if the run is neither listed nor stored.
+pub(crate) fn run_dq(
+    s: &DqState,
+    store: &velo_dqstore::Store,
+    run: u32,
+) -> Result<Option<Value>, StoreError> {
+    let current = store.current(run)?;
+    let evaluations = store.history(run)?;
+    let signoffs = store.signoffs(run)?;
+    if current.is_none() && signoffs.is_empty() && !s.run_list().contains(run) {
+        return Ok(None);
+    }
+    let top = current.as_ref().and_then(|e| tree::nest(e, &s.plots));
+    let top = top.map(|t| {
+        let mut v = serde_json::to_value(&t).unwrap_or(Value::Null);
+        // The run's own fields say these: keep the tree's, drop the duplicates.
+        if let Value::Object(m) = &mut v {
+            m.remove("score");
+            m.remove("level");
+        }
+        v
+    });
+    let summary = current.as_ref().map(|e| &e.summary);
+    let dq = RunDq {
+        run,
+        status: summary.map_or("unevaluated", |s| s.status.as_str()),
+        reference_run: summary.and_then(|s| s.reference_run),
+        score: summary.and_then(|s| s.score),
+        level: summary.and_then(|s| s.level.clone()),
+        message: summary.and_then(|s| s.message.clone()),
+        evaluated_at_ms: summary.map(|s| s.evaluated_at_ms),
+        config_digest: summary.map(|s| s.config_digest.clone()),
+        run_info: store.run_info(run)?,
+        top,
+        signoff: signoffs.first().cloned(),
+        signoffs,
+        evaluations,
+    };
+    serde_json::to_value(dq)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+async fn run(path: web::Path<String>, state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
+    let run = run_number(&path)?;
+    let dq = blocking(&state, move |s, store| run_dq(s, store, run)).await?;
+    match dq {
+        Some(v) => Ok(HttpResponse::Ok().json(v)),
+        None => Err(ApiError::not_found(format!(
+            "No run {run}: it is not in the run list and has no data-quality results"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignoffBody {
+    status: SignoffStatus,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn sign_off(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<DqState>,
+) -> Result<HttpResponse, ApiError> {
+    super::auth::same_site_json(&req)?;
+    let run = run_number(&path)?;
+    let user = state.auth.user(&req).await?;
+    let body = crate::jobs::read_body(payload).await?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request("The request body is not JSON: send {\"status\": ...}")
+    })?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object with a status",
+        ));
+    }
+    let body: SignoffBody = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "The body must be {{\"status\": \"OK\"|\"BAD\"|\"unchecked\", \"comment\": text}}: {e}"
+        ))
+    })?;
+    let new = NewSignoff {
+        run,
+        status: body.status,
+        comment: body.comment,
+        author: user.name,
+        via: user.via.into(),
+        signed_at_ms: now_ms(),
+    };
+    let stored = blocking(&state, move |s, store| {
+        if store.current(run)?.is_none() && !s.run_list().contains(run) {
+            return Ok(None);
+        }
+        store.sign_off(&new).map(Some)
+    })
+    .await?;
+    match stored {
+        Some(signoff) => {
+            tracing::info!(run, author = %signoff.author, via = %signoff.via,
+                status = signoff.status.as_str(), "run signed off");
+            Ok(HttpResponse::Created().json(serde_json::json!({ "signoff": signoff })))
+        }
+        None => Err(ApiError::not_found(format!(
+            "No run {run}: only listed or evaluated runs can be signed off"
+        ))),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+async fn variables(state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
+    let vars = blocking(&state, |_, store| store.variables()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "variables": vars })))
+}
+
+async fn trend(req: HttpRequest, state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
+    let q = query(&req)?;
+    let var = q
+        .get("var")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::bad_request("var is required: a name from /api/dq/variables"))?;
+    let (first, last) = (number(&q, "first")?, number(&q, "last")?);
+    let csv = match q.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(f) => {
+            return Err(ApiError::bad_request(format!(
+                "format must be json or csv, not {f:?}"
+            )))
+        }
+    };
+    let points = {
+        let var = var.clone();
+        blocking(&state, move |_, store| store.trend(&var, first, last)).await?
+    };
+    if csv {
+        let mut out = String::from("run,value,time\n");
+        for p in &points {
+            let time = p.time.map(|t| t.to_string()).unwrap_or_default();
+            out.push_str(&format!("{},{},{}\n", p.run, p.value, time));
+        }
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{}.csv\"", file_stem(&var)),
+            ))
+            .body(out));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "var": var, "points": points })))
+}
+
+/// A variable name as a download's file name: letters, digits, `.`, `-`, `_` only.
+fn file_stem(var: &str) -> String {
+    var.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+async fn changes(state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
+    let c = blocking(&state, |_, store| store.changes()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(c))
+}
+
+/// `GET /api/runs?q=&limit=`: listed runs whose number starts with `q`, newest first.
+async fn search_runs(
+    req: HttpRequest,
+    state: web::Data<DqState>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query(&req)?;
+    let prefix = q.get("q").map(|s| s.trim().to_owned()).unwrap_or_default();
+    if !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_request(
+            "q must be the digits a run number starts with",
+        ));
+    }
+    let limit = number(&q, "limit")?.unwrap_or(20) as usize;
+    if limit == 0 || limit > MAX_SUGGESTIONS {
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1 to {MAX_SUGGESTIONS}"
+        )));
+    }
+    let state = state.clone();
+    let runs = web::block(move || {
+        let list = state.run_list();
+        let mut buf = String::new();
+        list.runs()
+            .iter()
+            .copied()
+            .filter(|r| {
+                use std::fmt::Write;
+                buf.clear();
+                let _ = write!(buf, "{r}");
+                buf.starts_with(&prefix)
+            })
+            .take(limit)
+            .collect::<Vec<u32>>()
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "runs": runs })))
+}
