@@ -75,7 +75,7 @@ test)
     cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace
     cargo build --workspace --bins
-    node --test web/tests/browser/pages.test.mjs
+    node --test web/tests/browser/*.test.mjs
     ;;
 *)
     echo "usage: ./dev.sh run [honcho options, e.g. -c worker=4] | ./dev.sh test" >&2

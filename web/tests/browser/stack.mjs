@@ -162,6 +162,10 @@ export async function startStack({ workers = 1 } = {}) {
     VELO_DQ_DATABASE_URL: `sqlite://${path.join(tmp, 'dq.sqlite3')}`,
     VELO_AUTH_PROXY_ADDRESSES: '127.0.0.1',
     VELO_API_TOKENS_FILE: path.join(tmp, 'tokens.txt'),
+    // The tests record the evaluations they show (importDq): the workers' own scan stays off,
+    // so it does not replace them with evaluations of the demo files.
+    VELO_DQ_SCAN_SECS: '0',
+    VELO_RUN_INFO_FILE: path.join(dataDir, 'RunInfo.csv'),
     RUST_LOG: 'warn',
   };
   const stop = async () => {
