@@ -1,7 +1,10 @@
 use velo_config::Settings;
 use velo_worker::Worker;
 
-#[tokio::main]
+// One thread for the queue and Redis work: a job hands its decoding to a blocking thread, and
+// every other step is a short wait on Redis, which one thread serves without cross-thread
+// wake-ups (a multi-threaded runtime spent more CPU switching threads than working).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     velo_log::init(&settings)?;

@@ -37,25 +37,32 @@ impl Runner {
         }
     }
 
-    /// Run the job `msg` as worker `worker`. An error means the outcome could not be stored
-    /// (Redis lost): the queue then hands the job out again.
-    pub async fn run(&self, msg: QueueMessage, worker: &str) -> redis::RedisResult<()> {
+    /// Run the job `msg`, apalis task `task_id`, as worker `worker`. An error means the outcome
+    /// could not be stored (Redis lost): the task stays in the worker's in-flight set, and the
+    /// queue hands it out again once the worker's heartbeat has lapsed.
+    pub async fn run(
+        &self,
+        msg: QueueMessage,
+        worker: &str,
+        task_id: &str,
+    ) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
         let raw: Option<String> = conn.get(keys::job(&msg.job_id)).await?;
         let Some(mut rec) = raw.and_then(|s| serde_json::from_str::<JobRecord>(&s).ok()) else {
             tracing::warn!(id = %msg.job_id, "job record gone (expired?), skipping");
-            return Ok(());
+            return self.ack(&mut conn, worker, task_id).await;
         };
         if rec.status.is_final() {
             // Handed out again after its worker looked dead, but it did finish.
-            return Ok(());
+            return self.ack(&mut conn, worker, task_id).await;
         }
+        let ended = Ended { worker, task_id };
         if rec.attempts >= self.max_attempts {
             rec.fail(format!(
                 "Job abandoned: its worker stopped {} times while running it",
                 rec.attempts
             ));
-            return self.end(&mut conn, &rec).await;
+            return self.end(&mut conn, &rec, ended).await;
         }
         rec.start(worker);
         self.save(&mut conn, &rec).await?;
@@ -96,7 +103,18 @@ impl Runner {
                 }
             }
         }
-        self.end(&mut conn, &rec).await
+        self.end(&mut conn, &rec, ended).await
+    }
+
+    async fn ack(
+        &self,
+        conn: &mut ConnectionManager,
+        worker: &str,
+        task_id: &str,
+    ) -> redis::RedisResult<()> {
+        let mut pipe = redis::pipe();
+        velo_jobs::queue::ack(&mut pipe, worker, task_id);
+        pipe.query_async(conn).await
     }
 
     async fn save(&self, conn: &mut ConnectionManager, rec: &JobRecord) -> redis::RedisResult<()> {
@@ -104,13 +122,22 @@ impl Runner {
             .await
     }
 
-    /// Store the outcome, count it (counters shared by every worker, see `velo_jobs::metrics`)
-    /// and announce it, in one round trip.
-    async fn end(&self, conn: &mut ConnectionManager, rec: &JobRecord) -> redis::RedisResult<()> {
+    /// Store the outcome, count it (counters shared by every worker, see `velo_jobs::metrics`),
+    /// acknowledge the queue's task and announce the outcome with the record itself, in one round
+    /// trip.
+    async fn end(
+        &self,
+        conn: &mut ConnectionManager,
+        rec: &JobRecord,
+        ended: Ended<'_>,
+    ) -> redis::RedisResult<()> {
         let task = rec.task_name.as_str();
+        let message = velo_jobs::record::done_message(rec);
+        let json = &message[rec.id.len() + 1..];
         let mut pipe = redis::pipe();
-        pipe.set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+        pipe.set_ex(keys::job(&rec.id), json, self.ttl_secs)
             .ignore();
+        velo_jobs::queue::ack(&mut pipe, ended.worker, ended.task_id);
         let outcome = match rec.status {
             Status::Failed => metrics::failed(task),
             _ => metrics::finished(task),
@@ -126,13 +153,20 @@ impl Runner {
                 .ignore();
         }
         let _: () = pipe
-            .publish(keys::DONE_CHANNEL, &rec.id)
+            .publish(keys::DONE_CHANNEL, &message)
             .ignore()
             .query_async(conn)
             .await?;
         tracing::debug!(id = %rec.id, status = ?rec.status, "job ended");
         Ok(())
     }
+}
+
+/// Who ran the job, to acknowledge its queue task.
+#[derive(Clone, Copy)]
+struct Ended<'a> {
+    worker: &'a str,
+    task_id: &'a str,
 }
 
 fn panic_message(e: tokio::task::JoinError) -> String {

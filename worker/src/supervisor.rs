@@ -3,11 +3,10 @@
 //! request: running jobs finish, fetched-but-unstarted ones go back to the queue.
 
 use crate::dq::Dq;
+use crate::fetch;
 use crate::runner::Runner;
 use apalis::prelude::*;
-use apalis_core::backend::ext::poll_strategy::{IntervalStrategy, PollWith};
 use apalis_core::backend::Vacuum;
-use apalis_redis::factory::RedisStorageFactory;
 use apalis_redis::{Config, RedisStorage};
 use std::future::Future;
 use std::sync::Arc;
@@ -16,9 +15,6 @@ use tokio::sync::watch;
 use velo_config::Settings;
 use velo_jobs::{keys, QueueMessage};
 use veloview::dq::scan::Evaluator;
-
-/// How often an idle worker looks at the queue without being told of a new job.
-const RECHECK: Duration = Duration::from_millis(100);
 
 pub struct Worker {
     settings: Settings,
@@ -116,22 +112,30 @@ impl Worker {
         mut stop: watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
         let s = &self.settings;
-        let client = redis::Client::open(with_resp3(&s.redis_url))?;
+        let client = redis::Client::open(s.redis_url.as_str())?;
         let conn = client.get_connection_manager().await?;
-        // The factory's connection carries the pub/sub wake-up for new jobs (RESP3 push).
-        let mut factory = RedisStorageFactory::new(client).await?;
+        // The connection that blocks waiting for a job token: its replies may take RECHECK.
+        let wake = client
+            .get_multiplexed_async_connection_with_config(
+                &redis::AsyncConnectionConfig::new()
+                    .set_response_timeout(Some(fetch::RECHECK + Duration::from_secs(2))),
+            )
+            .await?;
         let config = Config::default()
             .queue(keys::QUEUE)
             // One job per fetch: a worker never holds jobs another idle worker could run.
             .batch_size(1)
+            // The runner acknowledges a task in the round trip that stores its job's outcome
+            // (velo_jobs::queue::ack); the lease is the in-flight set fetch_next already puts the
+            // task in. Each saves a Lua script and a round trip per job; nobody reads the events.
+            .persist_results(false)
+            .lock_tasks(false)
+            .emit_events(false)
             .heartbeat_interval(Duration::from_secs(s.worker_heartbeat_secs.max(1)))
             .missed_heartbeats(s.worker_missed_heartbeats.max(1));
         let config_for_sweep = config.clone();
-        let announced = BackendFactory::<QueueMessage>::create_with_config(&mut factory, config)?;
-        // apalis 1.0 drops an announcement that arrives while a fetch is already on its way to
-        // Redis (the fetch comes back empty, the wake-up is spent): without a safety net such a
-        // job would wait for the next heartbeat. Looking again every RECHECK bounds that wait.
-        let backend = PollWith::new(announced, IntervalStrategy::new(RECHECK));
+        let storage = RedisStorage::<QueueMessage>::new(conn.clone()).with_config(config.clone());
+        let backend = fetch::Gate::new(storage, conn.clone(), wake, config);
         let sweeper = tokio::spawn(sweep(
             RedisStorage::new(conn.clone()).with_config(config_for_sweep),
         ));
@@ -205,18 +209,8 @@ async fn handle(
     msg: QueueMessage,
     runner: Data<Arc<Runner>>,
     worker: WorkerContext,
+    task_id: TaskId,
 ) -> Result<(), BoxDynError> {
-    runner.run(msg, worker.name()).await?;
+    runner.run(msg, worker.name(), &task_id.to_string()).await?;
     Ok(())
-}
-
-/// The factory's wake-ups arrive as RESP3 push messages.
-fn with_resp3(url: &str) -> String {
-    if url.contains("protocol=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&protocol=resp3")
-    } else {
-        format!("{url}?protocol=resp3")
-    }
 }

@@ -63,7 +63,11 @@ fn scan_evaluates_and_keeps_history(sys: &System, store: &Store) {
     let data = sys.data.run_data();
     let donor = data.run_file(first + 1).unwrap();
     let target = data.run_file(changed).unwrap();
-    std::fs::copy(&donor, &target).unwrap();
+    // Written aside and renamed into place, as a producer should: a scan that ran mid-copy would
+    // otherwise evaluate a half-written file, and the test would count that evaluation.
+    let partial = target.with_extension("partial");
+    std::fs::copy(&donor, &partial).unwrap();
+    std::fs::rename(&partial, &target).unwrap();
     let history = wait_until(
         "the changed run evaluated again",
         Duration::from_secs(60),

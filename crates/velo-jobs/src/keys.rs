@@ -20,12 +20,14 @@ pub fn cache(digest: &str) -> String {
     format!("velo:cache:{digest}")
 }
 
-/// The channel apalis-redis workers listen on for new jobs. apalis-redis 1.0's push gives every
-/// task a start time of "now", which files it as *scheduled* and skips this announcement, so idle
-/// workers would only find it at their next heartbeat (seconds). velo-web announces it itself.
-pub fn queue_wakeup_channel() -> String {
-    format!("tasks:{QUEUE}:active:available")
-}
+/// List of job tokens: one pushed per job queued, popped (BLPOP) by one worker with room for a
+/// job, which then fetches from apalis' queue. Tells exactly one worker of each job, where a
+/// pub/sub announcement would wake them all.
+pub const WAKE: &str = "velo:jobs:wake";
+
+/// Tokens kept at most: with no worker running, a backlog of this many jobs is enough to keep
+/// every worker that starts busy until it fetches on its own.
+pub const WAKE_MAX: isize = 10_000;
 
 /// Sorted set of live workers: member the worker's name, score the time (ms) of its last
 /// heartbeat. A worker is alive while its score is recent; a stopping worker removes itself.

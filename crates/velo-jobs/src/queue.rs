@@ -5,10 +5,9 @@ use crate::{keys, metrics, JobRecord, QueueMessage};
 use apalis_core::backend::TaskSink;
 use apalis_redis::{Config, RedisStorage};
 use redis::aio::ConnectionManager;
-use redis::AsyncCommands;
 
 /// Record the job as queued (readable for `ttl_secs`), list it among the recent jobs, count it,
-/// then hand it to the workers and wake an idle one.
+/// then hand it to the workers and give one of them a token.
 pub async fn enqueue(
     conn: &mut ConnectionManager,
     rec: &JobRecord,
@@ -36,9 +35,30 @@ pub async fn enqueue(
         })
         .await
         .map_err(|e| QueueError(e.to_string()))?;
-    // apalis-redis does not announce pushes itself (see keys::queue_wakeup_channel).
-    let _: () = conn.publish(keys::queue_wakeup_channel(), &rec.id).await?;
+    // One token per job, for one worker (see keys::WAKE).
+    let _: () = redis::pipe()
+        .lpush(keys::WAKE, 1)
+        .ignore()
+        .ltrim(keys::WAKE, 0, keys::WAKE_MAX - 1)
+        .ignore()
+        .query_async(conn)
+        .await?;
     Ok(())
+}
+
+/// Add to `pipe` what apalis-redis' acknowledgement would do for a task that ended, and what our
+/// sweep would later do to its copies: forget it. The worker runs apalis with `persist_results`
+/// off and acknowledges here instead, in the same round trip that stores the job's outcome (one
+/// Lua script and one round trip less per job). apalis keeps a task in `inflight:{worker}` until
+/// then, so a worker that dies first still has its task handed out again.
+pub fn ack(pipe: &mut redis::Pipeline, worker: &str, task_id: &str) {
+    let config = Config::default().queue(keys::QUEUE);
+    pipe.srem(format!("{}:{worker}", config.inflight_jobs_set()), task_id)
+        .ignore()
+        .hdel(config.job_data_hash(), task_id)
+        .ignore()
+        .del(format!("{}:{task_id}", config.job_meta_hash()))
+        .ignore();
 }
 
 #[derive(Debug, thiserror::Error)]

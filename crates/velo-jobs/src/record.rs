@@ -22,15 +22,15 @@ impl Status {
     }
 }
 
+/// `status` is the first field written, so that [`status_of`] reads it from the record's first
+/// bytes: velo-web can tell whether a job has ended without parsing a large result. `result` is
+/// the last, so that [`JobRecord::to_json`] appends a task's result text as it is.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobRecord {
+    pub status: Status,
     pub id: String,
     pub task_name: String,
     pub args: Value,
-    pub status: Status,
-    /// The task's result once `finished`; `{"success": false, "message"}` once `failed`.
-    /// Kept as JSON text: velo-web passes a large plot through without parsing it.
-    pub result: Box<RawValue>,
     /// The worker that last started the job.
     #[serde(default)]
     pub worker: Option<String>,
@@ -43,6 +43,13 @@ pub struct JobRecord {
     pub started_at: Option<u64>,
     #[serde(default)]
     pub ended_at: Option<u64>,
+    /// The task's result once `finished`; `{"success": false, "message"}` once `failed`.
+    /// Kept as JSON text: velo-web passes a large plot through without parsing it.
+    pub result: Box<RawValue>,
+    /// A result as the task wrote it, not yet stored: written out by `to_json` in place of
+    /// `result` (null meanwhile) without being parsed again.
+    #[serde(skip)]
+    result_text: Option<String>,
 }
 
 impl JobRecord {
@@ -52,12 +59,13 @@ impl JobRecord {
             task_name: task_name.to_string(),
             args,
             status: Status::Queued,
-            result: raw(&Value::Null),
             worker: None,
             attempts: 0,
             queued_at: now_ms(),
             started_at: None,
             ended_at: None,
+            result: raw(&Value::Null),
+            result_text: None,
         }
     }
 
@@ -68,28 +76,83 @@ impl JobRecord {
         self.started_at = Some(now_ms());
     }
 
-    /// Finished with `result`, JSON text as [`crate::Task::execute`] writes it: stored as it
-    /// is, not parsed again. Text that is not JSON (which no task writes) is stored as a failure.
+    /// Finished with `result`, JSON text as [`crate::Task::execute`] writes it with serde_json:
+    /// stored as it is, neither parsed nor copied through serde (a plot is tens of kB).
     pub fn finish(&mut self, result: String) {
-        match RawValue::from_string(result) {
-            Ok(raw) => {
-                self.status = Status::Finished;
-                self.result = raw;
-                self.ended_at = Some(now_ms());
-            }
-            Err(e) => self.fail(format!("Task wrote a result that is not JSON: {e}")),
-        }
+        debug_assert!(
+            serde_json::from_str::<&RawValue>(&result).is_ok(),
+            "{result}"
+        );
+        self.status = Status::Finished;
+        self.result = raw(&Value::Null);
+        self.result_text = Some(result);
+        self.ended_at = Some(now_ms());
     }
 
     pub fn fail(&mut self, message: impl Into<String>) {
         self.status = Status::Failed;
         self.result = raw(&serde_json::json!({"success": false, "message": message.into()}));
+        self.result_text = None;
         self.ended_at = Some(now_ms());
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("job records always serialise")
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
     }
+
+    /// Append the record's JSON to `out`.
+    fn write_json(&self, out: &mut String) {
+        let json = serde_json::to_string(self).expect("job records always serialise");
+        match &self.result_text {
+            None => out.push_str(&json),
+            Some(text) => {
+                // `result` is the last field, written as null: put the text in its place.
+                let head = json
+                    .strip_suffix("null}")
+                    .expect("a record ends with its result");
+                out.reserve(head.len() + text.len() + 1);
+                out.push_str(head);
+                out.push_str(text);
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// The status of the job record `json`, read from its first field without parsing the rest
+/// (records written before `status` came first are parsed whole). `None`: not a job record.
+pub fn status_of(json: &str) -> Option<Status> {
+    let head = json.strip_prefix(r#"{"status":""#).and_then(|rest| {
+        let end = rest.find('"')?;
+        serde_json::from_str(&json[10..12 + end]).ok()
+    });
+    head.or_else(|| {
+        #[derive(Deserialize)]
+        struct StatusOnly {
+            status: Status,
+        }
+        serde_json::from_str::<StatusOnly>(json)
+            .ok()
+            .map(|r| r.status)
+    })
+}
+
+/// The message a worker publishes on [`crate::keys::DONE_CHANNEL`] when a job ends: the job id,
+/// a space, and the final record, so that a waiting request answers without reading it back.
+pub fn done_message(rec: &JobRecord) -> String {
+    let mut msg = String::with_capacity(rec.id.len() + 1);
+    msg.push_str(&rec.id);
+    msg.push(' ');
+    rec.write_json(&mut msg);
+    msg
+}
+
+/// The job id and final record (JSON) of a [`done_message`].
+pub fn parse_done_message(msg: &str) -> Option<(&str, &str)> {
+    let (id, json) = msg.split_once(' ')?;
+    is_job_id(id).then_some((id, json))
 }
 
 fn raw(v: &Value) -> Box<RawValue> {
@@ -138,6 +201,51 @@ mod tests {
         })
         .collect();
         assert_eq!(names, ["queued", "started", "finished", "failed"]);
+    }
+
+    #[test]
+    fn status_is_read_from_the_first_bytes_and_old_records_still_parse() {
+        let mut rec = JobRecord::queued(new_job_id(), "t", serde_json::json!({"status": "x"}));
+        assert_eq!(status_of(&rec.to_json()), Some(Status::Queued));
+        rec.finish(r#"{"success": true, "status": "failed"}"#.into());
+        assert!(rec.to_json().starts_with(r#"{"status":"finished","#));
+        assert_eq!(status_of(&rec.to_json()), Some(Status::Finished));
+        let old = r#"{"id":"a","task_name":"t","args":null,"status":"failed","result":null,"queued_at":1}"#;
+        assert_eq!(status_of(old), Some(Status::Failed));
+        assert_eq!(status_of(r#"{"status":"bogus"}"#), None);
+        assert_eq!(status_of("not json"), None);
+    }
+
+    #[test]
+    fn a_result_is_stored_as_written_and_reads_back() {
+        let mut rec = JobRecord::queued(new_job_id(), "t", serde_json::json!({"n": 1}));
+        rec.start("w");
+        rec.finish(r#"{"success":true,"data":[1.5,"x}"]}"#.into());
+        let json = rec.to_json();
+        assert!(
+            json.ends_with(r#","result":{"success":true,"data":[1.5,"x}"]}}"#),
+            "{json}"
+        );
+        let back: JobRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.status, Status::Finished);
+        assert_eq!(back.result.get(), r#"{"success":true,"data":[1.5,"x}"]}"#);
+        assert_eq!(back.to_json(), json);
+        rec.fail("later");
+        assert!(rec
+            .to_json()
+            .ends_with(r#""result":{"message":"later","success":false}}"#));
+    }
+
+    #[test]
+    fn done_messages_carry_id_and_record() {
+        let mut rec = JobRecord::queued(new_job_id(), "t", Value::Null);
+        rec.fail("it broke");
+        let msg = done_message(&rec);
+        let (id, json) = parse_done_message(&msg).unwrap();
+        assert_eq!(id, rec.id);
+        assert_eq!(json, rec.to_json());
+        assert_eq!(parse_done_message("../x {}"), None);
+        assert_eq!(parse_done_message(&rec.id), None);
     }
 
     #[test]

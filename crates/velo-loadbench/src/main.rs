@@ -1,6 +1,7 @@
 //! Drives the jobs API as browsers do (submit, then long-poll the job until it ends) with many
 //! concurrent clients, against a private Redis, the release velo-web and 1, 2, 4 velo-workers.
-//! Reports jobs per second and submit-to-result latency.
+//! Reports jobs per second, submit-to-result latency, and what each job cost the server: CPU
+//! time of velo-web, the workers and Redis together (from /proc), and Redis commands.
 //!
 //!   cargo build --release -p velo-web -p velo-worker -p velo-loadbench
 //!   ./target/release/velo-loadbench [--data demo] [--clients 16] [--seconds 5] [--workers 1,2,4]
@@ -59,11 +60,29 @@ fn sibling(name: &str) -> anyhow::Result<PathBuf> {
 }
 
 struct Stack {
-    _redis: RedisServer,
+    redis: RedisServer,
     data: RunDataDir,
-    _procs: Vec<ServiceProcess>,
+    procs: Vec<ServiceProcess>,
     base: String,
 }
+
+impl Stack {
+    /// CPU time (user + system, in clock ticks) the server processes have used so far.
+    fn cpu_ticks(&self) -> u64 {
+        let pids = self.procs.iter().map(|p| p.pid()).chain(self.redis.pid());
+        pids.filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+            .filter_map(|stat| {
+                // Fields after the command name (which may hold spaces), from field 3 on.
+                let rest = stat.rsplit_once(')')?.1;
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+            })
+            .sum()
+    }
+}
+
+/// Clock ticks per second of /proc's CPU times (USER_HZ): 100 on Linux everywhere we run.
+const TICKS_PER_SEC: f64 = 100.0;
 
 fn run_data(kind: &str) -> anyhow::Result<RunDataDir> {
     match kind {
@@ -122,9 +141,9 @@ fn start(data_kind: &str, workers: usize, cache: bool) -> anyhow::Result<Stack> 
         (http.get("/jobs").status == 200).then_some(())
     });
     Ok(Stack {
-        _redis: redis,
+        redis,
         data,
-        _procs: procs,
+        procs,
         base,
     })
 }
@@ -134,12 +153,15 @@ struct Figures {
     per_sec: f64,
     p50_ms: f64,
     p99_ms: f64,
+    cpu_ms_per_job: f64,
+    commands_per_job: f64,
 }
 
 /// `clients` threads submit and long-poll jobs for `seconds`.
 fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
     let (base, run) = (stack.base.as_str(), stack.data.run);
     let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let (ticks0, commands0) = (stack.cpu_ticks(), stack.redis.commands_processed());
     let t0 = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|_| {
@@ -174,6 +196,9 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
         .flat_map(|t| t.join().unwrap())
         .collect();
     let elapsed = t0.elapsed().as_secs_f64();
+    let (ticks1, commands1) = (stack.cpu_ticks(), stack.redis.commands_processed());
+    let jobs = lat.len().max(1) as f64;
+    let commands = commands1.zip(commands0).map(|(b, a)| b.saturating_sub(a));
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
     Figures {
@@ -181,13 +206,16 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
         per_sec: lat.len() as f64 / elapsed,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
+        cpu_ms_per_job: ticks1.saturating_sub(ticks0) as f64 * 1e3 / TICKS_PER_SEC / jobs,
+        // The benchmark's own reads of INFO count too: two per row, nothing per job.
+        commands_per_job: commands.map_or(f64::NAN, |c| c as f64 / jobs),
     }
 }
 
 fn row(plot: &str, workers: &str, clients: usize, f: &Figures) {
     println!(
-        "| {plot} | {workers} | {clients} | {} | {:.0} | {:.2} | {:.2} |",
-        f.jobs, f.per_sec, f.p50_ms, f.p99_ms
+        "| {plot} | {workers} | {clients} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} |",
+        f.jobs, f.per_sec, f.p50_ms, f.p99_ms, f.cpu_ms_per_job, f.commands_per_job
     );
 }
 
@@ -196,8 +224,10 @@ fn main() -> anyhow::Result<()> {
     let plots = pick_plots(&run_data(&o.data)?.run_file())?;
     println!("data: {}; plots: {} and {}", o.data, plots[0].1, plots[1].1);
     println!();
-    println!("| plot | workers | clients | jobs | jobs/s | p50 ms | p99 ms |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| plot | workers | clients | jobs | jobs/s | p50 ms | p99 ms | server CPU ms/job | Redis commands/job |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for &w in &o.workers {
         let stack = start(&o.data, w, false)?;
         for (label, name) in &plots {

@@ -41,6 +41,32 @@ impl RedisServer {
         );
     }
 
+    /// The server's process id (for benchmarks that count its CPU time).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// Commands the server has run since it started (`INFO stats`), Lua scripts' own calls
+    /// included.
+    pub fn commands_processed(&self) -> Option<u64> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        s.write_all(b"INFO stats\r\n").ok()?;
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        // A bulk reply: read until the field has come (it is near the top).
+        while !text.contains("total_commands_processed:") || !text.ends_with("\r\n") {
+            let n = s.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        text.lines()
+            .find_map(|l| l.strip_prefix("total_commands_processed:"))
+            .and_then(|v| v.trim().parse().ok())
+    }
+
     /// Kill the server (as a crash would) and wait until it is gone.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -123,6 +123,28 @@ fn one_job(status: StatusCode, req: &HttpRequest, rec: &JobRecord) -> HttpRespon
     })
 }
 
+/// `{"job": record + uri}` from the record's JSON text, spliced rather than re-serialised: a
+/// plot's result (tens of kB) is neither parsed nor copied through serde. `record` is an object
+/// as serde_json writes it, ending with its closing brace.
+fn one_job_raw(status: StatusCode, req: &HttpRequest, id: &str, record: &str) -> HttpResponse {
+    let uri = req
+        .url_for("job", [id])
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let uri = serde_json::to_string(&uri).expect("strings serialise");
+    let fields = record.trim_end().strip_suffix('}').unwrap_or(record);
+    let mut body = String::with_capacity(fields.len() + uri.len() + 20);
+    body.push_str(r#"{"job":"#);
+    body.push_str(fields);
+    body.push_str(if fields.ends_with('{') { "" } else { "," });
+    body.push_str(r#""uri":"#);
+    body.push_str(&uri);
+    body.push_str("}}");
+    HttpResponse::build(status)
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
+}
+
 async fn list_jobs(
     req: HttpRequest,
     state: web::Data<JobsState>,
@@ -230,25 +252,34 @@ async fn get_job(
     let rec = wait_for_end(&state, &id, deadline)
         .await?
         .ok_or_else(unknown)?;
-    Ok(one_job(StatusCode::OK, &req, &rec))
+    Ok(one_job_raw(StatusCode::OK, &req, &id, &rec))
 }
 
-/// The job's record as soon as it is finished or failed, or at `deadline` as it then is.
+/// The job's record (JSON text) as soon as it is finished or failed, or at `deadline` as it then
+/// is. `None`: no such job (or not a record of ours).
 async fn wait_for_end(
     state: &JobsState,
     id: &str,
     deadline: tokio::time::Instant,
-) -> Result<Option<JobRecord>, ApiError> {
+) -> Result<Option<Arc<str>>, ApiError> {
     let reg = state.waiters.register(id);
     loop {
         // Listen before reading, so an end published in between is not missed.
-        let woken = reg.notify.notified();
+        let woken = reg.slot.notify.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        let rec = state.store.get(id).await?;
-        match &rec {
-            Some(r) if !r.status.is_final() => {}
-            _ => return Ok(rec),
+        // A worker's announcement carries the final record: no need to read it back.
+        if let Some(ended) = reg.slot.ended() {
+            return Ok(Some(ended));
+        }
+        let rec = state.store.get_raw(id).await?;
+        let status = rec.as_deref().and_then(velo_jobs::record::status_of);
+        let Some(status) = status else {
+            return Ok(None);
+        };
+        let rec: Option<Arc<str>> = rec.map(Arc::from);
+        if status.is_final() {
+            return Ok(rec);
         }
         tokio::select! {
             _ = woken => {}

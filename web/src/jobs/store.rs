@@ -39,13 +39,17 @@ impl Store {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<JobRecord>, ApiError> {
-        let raw: Option<String> = self
-            .conn()
+        let raw = self.get_raw(id).await?;
+        Ok(raw.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// The job's record as the JSON text stored, not parsed: a plot's result passes through.
+    pub async fn get_raw(&self, id: &str) -> Result<Option<String>, ApiError> {
+        self.conn()
             .await?
             .get(keys::job(id))
             .await
-            .map_err(ApiError::unavailable)?;
-        Ok(raw.and_then(|s| serde_json::from_str(&s).ok()))
+            .map_err(ApiError::unavailable)
     }
 
     /// The newest jobs whose records have not yet expired, newest first.
