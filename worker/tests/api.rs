@@ -224,3 +224,35 @@ fn long_poll_answers_when_the_job_ends_or_at_the_deadline() {
         "finished"
     );
 }
+
+#[test]
+fn each_job_queued_leaves_one_token_for_one_worker() {
+    // No worker yet: jobs wait in the queue, each with its token.
+    let mut sys = System::start("tokens", 0, &[]);
+    let ids: Vec<String> = (0..5)
+        .map(|ms| {
+            let job = sys.http.submit("debug.sleep", json!({"ms": ms}));
+            job["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut redis = redis::Client::open(sys.redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let tokens = |redis: &mut redis::Connection| -> usize {
+        redis::cmd("LLEN")
+            .arg(velo_jobs::keys::WAKE)
+            .query(redis)
+            .unwrap()
+    };
+    assert_eq!(tokens(&mut redis), ids.len());
+    // A worker that starts takes what is already queued, and the tokens with it.
+    sys.add_worker();
+    for id in &ids {
+        let done = sys.wait_final(id, Duration::from_secs(30));
+        assert_eq!(done["status"], "finished", "{done}");
+    }
+    velo_testkit::wait_until("every token taken", Duration::from_secs(30), || {
+        (tokens(&mut redis) == 0).then_some(())
+    });
+}

@@ -69,7 +69,7 @@ impl RunData {
 
     /// The processed runs, newest first, and the run list's lines that hold no run number.
     pub fn runs(&self) -> Result<(RunList, Vec<SkippedLine>), String> {
-        RunList::load(&self.run_list).map_err(|e| e.to_string())
+        RunList::load_cached(&self.run_list).map_err(|e| e.to_string())
     }
 
     /// The reference run ranges.

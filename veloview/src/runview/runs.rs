@@ -5,8 +5,11 @@
 //! last line. Blank lines and repeats are harmless and dropped; any other line that is not a run
 //! number is skipped and reported (with its line number), so one bad line never hides every run.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 /// How many runs either side of the displayed one the run view sidebar offers.
 pub const NEARBY_DISTANCE: usize = 3;
@@ -53,6 +56,54 @@ pub enum RunListError {
     #[error("run list {}: larger than {} bytes, refusing to read it", path.display(), MAX_FILE_BYTES)]
     TooLarge { path: PathBuf },
 }
+
+/// What identifies a version of the run list file. Inode and change time too: a list replaced by
+/// a rename, or rewritten to the same length, is still seen as new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode: meta.ino(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// File times tick coarsely (a few ms): a write in the same tick as an earlier read could leave
+/// the stamp unchanged. A copy is only trusted once the file had been left alone this long
+/// before it was read.
+const SETTLED: Duration = Duration::from_secs(2);
+
+struct Cached {
+    stamp: Stamp,
+    read_at: SystemTime,
+    loaded: Arc<(RunList, Vec<SkippedLine>)>,
+}
+
+impl Cached {
+    /// By the change time, which (unlike the modification time) no one can set back.
+    fn trusted(&self) -> bool {
+        let (secs, nanos) = self.stamp.changed;
+        let changed = u64::try_from(secs)
+            .ok()
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::new(s, nanos.clamp(0, 999_999_999) as u32));
+        changed
+            .and_then(|c| self.read_at.duration_since(c).ok())
+            .is_some_and(|age| age > SETTLED)
+    }
+}
+
+static CACHE: std::sync::OnceLock<Mutex<HashMap<PathBuf, Cached>>> = std::sync::OnceLock::new();
 
 /// Runs either side of a displayed run, as the sidebar groups them. Both groups are in list
 /// order (newest first), as the original showed them.
@@ -107,6 +158,34 @@ impl RunList {
                 path: path.to_path_buf(),
             })?;
         Ok(RunList::parse(&String::from_utf8_lossy(&bytes)))
+    }
+
+    /// [`RunList::load`], from a copy kept while the file is unchanged: every plot job and page
+    /// checks its run against the list, which at 50,000 runs is a 300 kB file to parse.
+    pub fn load_cached(path: &Path) -> Result<(RunList, Vec<SkippedLine>), RunListError> {
+        let meta = std::fs::metadata(path).map_err(|source| RunListError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let stamp = Stamp::of(&meta);
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(hit) = cache.lock().expect("run list cache").get(path) {
+            if hit.stamp == stamp && hit.trusted() {
+                return Ok((*hit.loaded).clone());
+            }
+        }
+        let read_at = SystemTime::now();
+        let loaded = RunList::load(path)?;
+        let entry = Cached {
+            stamp,
+            read_at,
+            loaded: Arc::new(loaded.clone()),
+        };
+        cache
+            .lock()
+            .expect("run list cache")
+            .insert(path.to_path_buf(), entry);
+        Ok(loaded)
     }
 
     /// Newest first.
@@ -186,6 +265,31 @@ mod tests {
     /// The original velo-monitor tests' run list.
     fn original_runs() -> Vec<u32> {
         (123987..123995).chain(123960..123975).collect()
+    }
+
+    #[test]
+    fn the_cached_list_follows_every_change_of_the_file() {
+        let dir = std::env::temp_dir().join(format!("velo-runlist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("RunList.txt");
+        let write = |text: &str| std::fs::write(&path, text).unwrap();
+        write("100\n101\n");
+        assert_eq!(RunList::load_cached(&path).unwrap().0.runs(), [101, 100]);
+        assert_eq!(RunList::load_cached(&path).unwrap().0.runs(), [101, 100]);
+        write("100\n101\n102\n");
+        assert_eq!(
+            RunList::load_cached(&path).unwrap().0.runs(),
+            [102, 101, 100]
+        );
+        // Same length, written within the file system's time tick.
+        write("100\n101\n103\n");
+        assert_eq!(
+            RunList::load_cached(&path).unwrap().0.runs(),
+            [103, 101, 100]
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(RunList::load_cached(&path).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

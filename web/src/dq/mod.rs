@@ -55,7 +55,7 @@ impl DqState {
 
     /// The processed runs; an unreadable list is an empty one (the pages say so). Blocks.
     pub(crate) fn run_list(&self) -> RunList {
-        match RunList::load(&self.run_list_file) {
+        match RunList::load_cached(&self.run_list_file) {
             Ok((runs, _)) => runs,
             Err(e) => {
                 tracing::warn!(error = %e, "run list unreadable");

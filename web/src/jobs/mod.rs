@@ -190,30 +190,27 @@ async fn create_job(
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
 
     let id = new_job_id();
-    let (t, d, use_cache) = (task.clone(), state.run_data.clone(), state.cache);
-    // The run list, a directory listing and a stat: file system work, kept off the server's
-    // threads.
-    let (unknown_run, digest) = web::block(move || {
-        let unknown = unknown_run(&t, &d);
-        let digest = if use_cache && unknown.is_none() {
-            cache::digest(&t, &d)
-        } else {
-            None
-        };
-        (unknown, digest)
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    if let Some(message) = unknown_run {
+    // The run list is kept in memory while unchanged (a stat per request): checked here, not on
+    // a blocking thread, which would cost two thread switches per job.
+    if let Some(message) = unknown_run(&task, &state.run_data) {
         // Answered here: a job could only fail the same way, and would cost a worker a turn.
         return Err(ApiError::not_found(message));
     }
+    let digest = if state.cache {
+        let (t, d) = (task.clone(), state.run_data.clone());
+        // A directory listing and a stat: file system work, kept off the server's threads.
+        web::block(move || cache::digest(&t, &d))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    } else {
+        None
+    };
+    let rec = JobRecord::queued(id, task.name(), task.canonical_args());
     if let Some(digest) = &digest {
-        if let Some(existing) = state.store.claim_cache(digest, &id).await? {
+        if let Some(existing) = state.store.claim_cache(digest, &rec).await? {
             return Ok(one_job(StatusCode::CREATED, &req, &existing));
         }
     }
-    let rec = JobRecord::queued(id, task.name(), task.canonical_args());
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
     Ok(one_job(StatusCode::CREATED, &req, &rec))

@@ -75,42 +75,64 @@ impl Store {
             .collect())
     }
 
-    /// Claim the cache entry `digest` for `id`. Returns the job already holding it, failed or
-    /// not: the digest names the run file's identity, so a plot that failed on this file (timed
-    /// out, crashed or killed its workers) would only fail again, and every page view would cost
-    /// a worker another turn. A new or rewritten file has a new digest and is tried afresh.
-    pub async fn claim_cache(&self, digest: &str, id: &str) -> Result<Option<JobRecord>, ApiError> {
+    /// Claim the cache entry `digest` for the job `rec`. Returns the job already holding it,
+    /// failed or not: the digest names the run file's identity, so a plot that failed on this
+    /// file (timed out, crashed or killed its workers) would only fail again, and every page view
+    /// would cost a worker another turn. A new or rewritten file has a new digest and is tried
+    /// afresh.
+    ///
+    /// `rec` is stored before the claim, in the same round trip: a request that finds the entry
+    /// taken then always finds the holder's record (ten shifters opening one page at once share
+    /// one job), and a holder's record that is gone has expired, so the entry is taken over.
+    pub async fn claim_cache(
+        &self,
+        digest: &str,
+        rec: &JobRecord,
+    ) -> Result<Option<JobRecord>, ApiError> {
         let mut conn = self.conn().await?;
         let key = keys::cache(digest);
         let opts = redis::SetOptions::default()
             .conditional_set(redis::ExistenceCheck::NX)
             .with_expiration(redis::SetExpiry::EX(self.ttl_secs));
-        // SET NX, then GET when taken (not SET NX GET: that needs Redis 7, apalis 6.2).
-        let claimed: Option<String> = conn
-            .set_options(&key, id, opts)
+        // SET NX, then GET (not SET NX GET: that needs Redis 7, apalis 6.2).
+        let (claimed, holder): (Option<String>, Option<String>) = redis::pipe()
+            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+            .ignore()
+            .set_options(&key, &rec.id, opts)
+            .get(&key)
+            .query_async(&mut conn)
             .await
             .map_err(ApiError::unavailable)?;
-        if claimed.is_some() {
-            return Ok(None);
-        }
-        let holder: Option<String> = conn.get(&key).await.map_err(ApiError::unavailable)?;
-        let Some(holder) = holder else {
+        let holder = match (claimed, holder) {
+            (Some(_), _) => return Ok(None),
+            (None, Some(holder)) if holder != rec.id => holder,
             // Expired in between: claim it outright.
-            let _: () = conn
-                .set_ex(&key, id, self.ttl_secs)
-                .await
-                .map_err(ApiError::unavailable)?;
-            return Ok(None);
+            (None, _) => {
+                let _: () = conn
+                    .set_ex(&key, &rec.id, self.ttl_secs)
+                    .await
+                    .map_err(ApiError::unavailable)?;
+                return Ok(None);
+            }
         };
-        if let Some(rec) = self.get(&holder).await? {
-            let _: () = conn
-                .hincr(metrics::COUNTERS, metrics::cache_hit(&rec.task_name), 1)
+        if let Some(existing) = self.get(&holder).await? {
+            // Ours was never queued: nobody will look for it.
+            let _: () = redis::pipe()
+                .del(keys::job(&rec.id))
+                .ignore()
+                .hincr(
+                    metrics::COUNTERS,
+                    metrics::cache_hit(&existing.task_name),
+                    1,
+                )
+                .ignore()
+                .query_async(&mut conn)
                 .await
                 .map_err(ApiError::unavailable)?;
-            return Ok(Some(rec));
+            return Ok(Some(existing));
         }
         let _: () = conn
-            .set_ex(&key, id, self.ttl_secs)
+            .set_ex(&key, &rec.id, self.ttl_secs)
             .await
             .map_err(ApiError::unavailable)?;
         Ok(None)
