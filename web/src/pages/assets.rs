@@ -18,9 +18,9 @@ use std::hash::Hasher;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-/// The JSROOT bundle the run view loads: only the histogram painters (TH1, TH2), a quarter of
-/// the full build's size.
-pub const JSROOT_BUNDLE: &str = "hist2d.min.js";
+/// The JSROOT bundle the pages load: JSROOT's histogram painters (TH1, TH2) plus its graph
+/// painters for the trends, built by `npm ci` (web/jsroot-bundle); a quarter of the full build.
+pub const JSROOT_BUNDLE: &str = "jsroot-velo.min.js";
 
 const OWN: &[(&str, &[u8])] = &[
     (

@@ -368,7 +368,7 @@ test('pages link static files by content-hashed URLs, cached for good', async ()
   }
   // Only the histogram painters' bundle of JSROOT, not the full build.
   const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/jsroot/')));
-  assert.deepEqual(scripts.map((n) => n.split('/').pop()), ['hist2d.min.js']);
+  assert.deepEqual(scripts.map((n) => n.split('/').pop()), ['jsroot-velo.min.js']);
   await page.close();
 });
 
