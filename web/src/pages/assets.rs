@@ -32,6 +32,8 @@ const OWN: &[(&str, &[u8])] = &[
         include_bytes!("../../static/dq_overview.js"),
     ),
     ("dq_run.js", include_bytes!("../../static/dq_run.js")),
+    ("dq_plot.js", include_bytes!("../../static/dq_plot.js")),
+    ("dq_trends.js", include_bytes!("../../static/dq_trends.js")),
     (
         "run_selector.js",
         include_bytes!("../../static/run_selector.js"),

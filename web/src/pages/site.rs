@@ -6,12 +6,31 @@ use super::PagesState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-/// VELO view trends tabs: URL key, tab label, page heading.
-const TRENDS: &[(&str, &str, &str)] = &[
-    ("nzs", "NZS", "Non zero-suppressed"),
-    ("clusters", "Clusters", "Clusters"),
-    ("tracks", "Tracks", "Tracks"),
-    ("vertices", "Vertices", "Vertices"),
+/// VELO view trends tabs: URL key, tab label, page heading, and the variables the tab
+/// preselects (those of the original's tabs that config/dq.toml trends).
+const TRENDS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "nzs",
+        "NZS",
+        "Non zero-suppressed",
+        &["score", "pedestals.score", "noise.score"],
+    ),
+    (
+        "clusters",
+        "Clusters",
+        "Clusters",
+        &[
+            "clusters.score",
+            "clusters.clusters_per_event.mean",
+            "clusters.cluster_size.mean",
+            "occupancy.sensor_occupancy.mean_r",
+            "occupancy.sensor_occupancy.mean_phi",
+        ],
+    ),
+    // The run files have no track or vertex histograms, so nothing of theirs is judged or
+    // trended (config/dq.toml): the tabs say so rather than show other variables.
+    ("tracks", "Tracks", "Tracks", &[]),
+    ("vertices", "Vertices", "Vertices", &[]),
 ];
 
 /// Special analyses pages: URL key and title; the first is the section's default.
@@ -39,13 +58,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn trends(state: web::Data<PagesState>, req: HttpRequest) -> HttpResponse {
     let key = req.match_info().get("tab").unwrap_or(TRENDS[0].0);
-    let Some((key, _, heading)) = TRENDS.iter().find(|(k, ..)| *k == key) else {
+    let Some((key, _, heading, group)) = TRENDS.iter().find(|(k, ..)| *k == key) else {
         return not_found(state, req).await;
     };
     let mut ctx = state.context(&format!("velo_view/trends/{key}"));
-    ctx.insert("tabs", TRENDS);
+    let tabs: Vec<(&str, &str)> = TRENDS.iter().map(|t| (t.0, t.1)).collect();
+    ctx.insert("tabs", &tabs);
     ctx.insert("tab", key);
     ctx.insert("heading", heading);
+    ctx.insert("group", &serde_json::to_string(group).unwrap_or_default());
+    ctx.insert("has_group", &!group.is_empty());
     state.render(&req, StatusCode::OK, "velo_view/trends.html", ctx)
 }
 
