@@ -35,6 +35,10 @@ const OWN: &[(&str, &[u8])] = &[
     ("dq_plot.js", include_bytes!("../../static/dq_plot.js")),
     ("dq_trends.js", include_bytes!("../../static/dq_trends.js")),
     (
+        "dq_detailed.js",
+        include_bytes!("../../static/dq_detailed.js"),
+    ),
+    (
         "run_selector.js",
         include_bytes!("../../static/run_selector.js"),
     ),

@@ -169,3 +169,41 @@ test('tabs without data say so; hostile variable names are text', async () => {
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('the heat map is one request; a cell opens that run\'s run view of that sensor with its reference', async () => {
+  const page = await stack.newPage();
+  const heatmapRequests = [];
+  page.on('request', (r) => { if (r.url().includes('/api/dq/')) heatmapRequests.push(new URL(r.url()).pathname); });
+  await page.goto(`${stack.base}/velo_view/detailed_trends`);
+  await waitFor('the heat map', () => page.evaluate(() => window.veloHeatmapDrawn === true));
+  assert.equal(await page.locator('#heatmap-var').inputValue(), 'noise.noise_level.mean_content');
+  const box = page.locator('#heatmap');
+  assert.equal(await box.getAttribute('data-runs'), String(EVALUATED.length));
+  assert.equal(await box.getAttribute('data-sensors'), '3');
+  assert.deepEqual(heatmapRequests, ['/api/dq/variables', '/api/dq/heatmap']);
+  // The URL holds the selection.
+  await page.locator('#heatmap-newest').fill('4');
+  await page.evaluate(() => { window.veloHeatmapDrawn = false; });
+  await page.locator('#heatmap-form button[type=submit]').click();
+  await waitFor('the narrower heat map', () => page.evaluate(() => window.veloHeatmapDrawn === true));
+  assert.equal(new URL(page.url()).search, '?var=noise.noise_level.mean_content&newest=4');
+  assert.equal(await box.getAttribute('data-runs'), '4');
+  // The cell of sensor 64 (the 2nd column) in the newest run but one (row 3 of 4).
+  const target = EVALUATED[EVALUATED.length - 2];
+  const at = await box.evaluate((b) => {
+    const fp = b.veloPainter.getFramePainter();
+    const canvas = b.querySelector('svg').getBoundingClientRect();
+    return { x: canvas.left + fp.getFrameX() + fp.grx(1.5), y: canvas.top + fp.getFrameY() + fp.gry(2.5) };
+  });
+  await page.mouse.move(at.x, at.y);
+  await page.mouse.click(at.x, at.y);
+  const tab = 'vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_chipchannel';
+  await page.waitForURL(`**/run_view/${target.run}/noise/64#/${tab}`);
+  const pane = page.locator(`#${tab}`);
+  await waitFor('the pane to be active', () => pane.evaluate((e) => e.classList.contains('active')));
+  await pane.locator('.plot.drawn').waitFor({ timeout: 60000 });
+  assert.equal((await pane.locator('.reference-toggle').textContent()).replace(/\s+/g, ' ').trim(),
+    `Show reference run (#${RUNS[RUNS.length - 1]})`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
