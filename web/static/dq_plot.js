@@ -12,8 +12,8 @@
   const POLARITY_COLOUR = 600;
   const REFERENCE_COLOUR = 616;
   const kNoStats = 1 << 9;
-  // TAxis::kNoExponent: run numbers in full, not as 123.97 ×10³.
-  const kNoExponent = 1 << 15;
+  // TAxis::kNoExponent (JSROOT's EAxisBits): run numbers in full, not as 123.97 ×10³.
+  const kNoExponent = 1 << 17;
 
   let jsroot = null;
   function loadJsroot() {

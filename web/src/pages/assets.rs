@@ -34,6 +34,7 @@ const OWN: &[(&str, &[u8])] = &[
     ("dq_run.js", include_bytes!("../../static/dq_run.js")),
     ("dq_plot.js", include_bytes!("../../static/dq_plot.js")),
     ("dq_trends.js", include_bytes!("../../static/dq_trends.js")),
+    ("dq_sensor.js", include_bytes!("../../static/dq_sensor.js")),
     (
         "dq_detailed.js",
         include_bytes!("../../static/dq_detailed.js"),

@@ -207,3 +207,58 @@ test('the heat map is one request; a cell opens that run\'s run view of that sen
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+// The strip of a sensor page: { check title: { run: level } }.
+async function strip(page) {
+  await waitFor('the sensor page', () => page.evaluate(() => window.veloSensorDrawn === true));
+  return page.locator('#sensor-strip tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    check: tr.dataset.check,
+    title: tr.querySelector('th').textContent,
+    levels: Array.from(tr.querySelectorAll('td')).map((td) => [Number(td.dataset.run), td.dataset.level]),
+  })));
+}
+
+test('the sensor and TELL1 views show the sensor\'s levels per check over the runs, as text', async () => {
+  const page = await open(`/sensor_view/64`);
+  const s = await strip(page);
+  assert.equal(s.length, 1);
+  assert.equal(s[0].check, 'noise.noise_level');
+  // Titled as first seen (the oldest run's hostile title): text, not markup.
+  assert.equal(s[0].title, HOSTILE);
+  assert.equal(await page.locator('#sensor-strip img, #sensor-strip b').count(), 0);
+  assert.deepEqual(s[0].levels, EVALUATED.map((r, i) => [r.run, i === 3 ? 'ERROR' : 'OK']));
+  assert.match((await page.locator('h1').textContent()).replace(/\s+/g, ' '), /Sensor 64 Φ, on the module of sensor 0; read out by TELL1 64/);
+  assert.equal(await page.locator('select[name=phi-sensor]').inputValue(), '64');
+  // Its trended quantity is drawn, one point per run.
+  await waitFor('the trend', async () => (await page.locator('#sensor-trends .trend-plot').getAttribute('data-points')) === String(EVALUATED.length));
+  // A cell opens the run's DQ page.
+  await page.locator(`#sensor-strip td[data-run="${EVALUATED[3].run}"] a`).click();
+  await page.waitForURL(`**/run_view/${EVALUATED[3].run}/dqs`);
+  assert.equal(await page.evaluate(() => window.xssRan), undefined);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  // TELL1 5 reads out sensor 5: the same data, as its board; choosing another goes there.
+  const tell1 = await open('/tell1_view/5?newest=4');
+  const t = await strip(tell1);
+  assert.deepEqual(t[0].levels, EVALUATED.slice(-4).map((r) => [r.run, 'OK']));
+  assert.match((await tell1.locator('h1').textContent()).replace(/\s+/g, ' '), /TELL1 5 reads out R sensor 5/);
+  await tell1.locator('select[name=phi-sensor]').selectOption('69');
+  await tell1.waitForURL('**/tell1_view/69');
+  assert.equal((await strip(tell1))[0].levels.length, EVALUATED.length);
+  assert.deepEqual(tell1.problems, []);
+  await tell1.close();
+});
+
+test('a sensor number that names no sensor is the 404 page; the selector works without script', async () => {
+  const page = await stack.newPage();
+  page.expectStatus = (r) => r.status() === 404;
+  for (const url of ['/sensor_view/50', '/tell1_view/abc', '/sensor_view/132']) {
+    const res = await page.goto(stack.base + url);
+    assert.equal(res.status(), 404, url);
+  }
+  const res = await page.goto(`${stack.base}/sensor_view?r-sensor=7`);
+  assert.equal(res.status(), 200);
+  assert.equal(new URL(page.url()).pathname, '/sensor_view/7');
+  await page.close();
+});
