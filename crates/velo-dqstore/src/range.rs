@@ -83,37 +83,108 @@ pub(crate) fn series(
     range: &RunRange,
 ) -> Result<Vec<SeriesPoint>, StoreError> {
     let limit = range.limit()?;
-    let mut params = vec![Param::text(var), Param::text(node_of(var))];
+    let mut params = vec![Param::text(var)];
     let bounds = range.bounds("t.run", &mut params);
     params.push(Param::int(limit));
-    // The node's level is looked up in the run's own evaluation: a scan of that evaluation's
-    // nodes (hundreds), done only for the runs returned.
     let sql = format!(
-        "SELECT t.run, t.value, ri.start_ms, n.level, e.reference_run, ri.magnet_polarity
+        "SELECT t.run, t.value, ri.start_ms, e.reference_run, ri.magnet_polarity, c.evaluation_id
          FROM current_trends t
          JOIN current_evaluations c ON c.run = t.run
          JOIN evaluations e ON e.id = c.evaluation_id
-         LEFT JOIN nodes n ON n.evaluation_id = c.evaluation_id AND n.key = $2
          LEFT JOIN run_info ri ON ri.run = t.run
          WHERE t.var = $1{bounds}
          ORDER BY t.run DESC LIMIT ${}",
         params.len()
     );
+    let mut evaluations = Vec::new();
     let rows = c
         .rows(&sql, &params)?
         .iter()
         .map(|r: &Row| {
+            evaluations.push(r.i64(5)?);
             Ok(SeriesPoint {
                 run: r.u32(0)?,
                 value: r.f64(1)?,
                 time: r.opt_i64(2)?,
-                level: r.opt_text(3)?,
-                reference_run: r.opt_u32(4)?,
-                magnet_polarity: r.opt_text(5)?,
+                level: None,
+                reference_run: r.opt_u32(3)?,
+                magnet_polarity: r.opt_text(4)?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    range.take(rows)
+    let mut rows = range.take(rows)?;
+    let mut levels = node_levels(c, node_of(var), &evaluations)?;
+    evaluations.reverse();
+    for (p, id) in rows.iter_mut().zip(&evaluations) {
+        p.level = levels.remove(id);
+    }
+    Ok(rows)
+}
+
+/// The level of node `key` in each of `evaluations` (those that have it), by evaluation id.
+///
+/// Nodes are keyed by (evaluation, position in the tree); a key is found by scanning an
+/// evaluation's nodes (hundreds). Evaluations made with one configuration have the node at the
+/// same position, so it is looked up once, in the newest, and then probed by position in every
+/// evaluation; only those where the position holds another node (another configuration) are
+/// scanned.
+fn node_levels(
+    c: &mut dyn Conn,
+    key: &str,
+    evaluations: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    let mut levels = std::collections::HashMap::new();
+    let Some(&newest) = evaluations.first() else {
+        return Ok(levels);
+    };
+    let seq = c
+        .rows(
+            "SELECT seq FROM nodes WHERE evaluation_id = $1 AND key = $2",
+            &[Param::int(newest), Param::text(key)],
+        )?
+        .first()
+        .map(|r| r.i64(0))
+        .transpose()?;
+    if let Some(seq) = seq {
+        probe(c, key, evaluations, Some(seq), &mut levels)?;
+    }
+    let rest: Vec<i64> = evaluations
+        .iter()
+        .copied()
+        .filter(|id| !levels.contains_key(id))
+        .collect();
+    probe(c, key, &rest, None, &mut levels)?;
+    Ok(levels)
+}
+
+/// Node `key`'s level in each of `ids`, at position `seq` (a key probe) or anywhere (a scan).
+fn probe(
+    c: &mut dyn Conn,
+    key: &str,
+    ids: &[i64],
+    seq: Option<i64>,
+    levels: &mut std::collections::HashMap<i64, String>,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(crate::MAX_PAGE as usize) {
+        let mut params = vec![Param::text(key)];
+        let by_seq = seq.map(|s| {
+            params.push(Param::int(s));
+            format!(" AND seq = ${}", params.len())
+        });
+        let first = params.len() + 1;
+        params.extend(chunk.iter().map(|&id| Param::int(id)));
+        let marks: Vec<String> = (first..=params.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT evaluation_id, level FROM nodes
+             WHERE key = $1{} AND evaluation_id IN ({})",
+            by_seq.unwrap_or_default(),
+            marks.join(", ")
+        );
+        for r in c.rows(&sql, &params)? {
+            levels.insert(r.i64(0)?, r.text(1)?);
+        }
+    }
+    Ok(())
 }
 
 /// The runs with a current evaluation in the range, oldest first.
@@ -194,4 +265,42 @@ pub(crate) fn sensor_nodes(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_wider_than_the_cap_is_refused_and_the_newest_n_are_bounded() {
+        let open = RunRange::default();
+        assert_eq!(open.limit().unwrap(), MAX_RANGE + 1);
+        let at_cap: Vec<u32> = (0..MAX_RANGE).rev().collect();
+        assert_eq!(open.take(at_cap).unwrap().first(), Some(&0));
+        let over: Vec<u32> = (0..=MAX_RANGE).rev().collect();
+        let e = open.take(over).unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Invalid(m) if m.contains("more than 5000 runs")),
+            "{e}"
+        );
+        let newest = |n| RunRange {
+            newest: Some(n),
+            ..RunRange::default()
+        };
+        assert_eq!(newest(10).limit().unwrap(), 10);
+        assert!(newest(0).limit().is_err());
+        assert!(newest(MAX_RANGE + 1).limit().is_err());
+        // The newest N, asked for newest first, come back oldest first.
+        assert_eq!(newest(3).take(vec![9, 8, 7]).unwrap(), [7, 8, 9]);
+    }
+
+    #[test]
+    fn a_variable_belongs_to_the_node_before_its_last_part() {
+        assert_eq!(node_of("score"), "");
+        assert_eq!(node_of("noise.score"), "noise");
+        assert_eq!(
+            node_of("noise.noise_level.TELL1_005.mean_content"),
+            "noise.noise_level.TELL1_005"
+        );
+    }
 }
