@@ -146,7 +146,8 @@
       drawn.set(g, list);
     }
     const marks = changes(shown);
-    for (const c of marks) {
+    // Polarity lines last: where both change at once, the blue one stays visible.
+    for (const c of marks.slice().sort((a, b) => (a.kind === 'polarity') - (b.kind === 'polarity'))) {
       const x = (xOf(shown[c.index - 1]) + xOf(shown[c.index])) / 2;
       const colour = c.kind === 'polarity' ? POLARITY_COLOUR : REFERENCE_COLOUR;
       const g = graph(`${c.kind}: ${c.from} → ${c.to}`, [x, x], [lo, hi], colour);
@@ -177,7 +178,8 @@
     container.replaceChildren();
     const nx = m.sensors.length;
     const ny = m.runs.length;
-    const h = JSROOT.createHistogram('TH2F', nx, ny);
+    // TH2D: a TH2F's float32 bins would round the smallest value below the scale's minimum.
+    const h = JSROOT.createHistogram('TH2D', nx, ny);
     h.fName = 'heatmap';
     h.fTitle = opts.title || '';
     h.fBits |= kNoStats;

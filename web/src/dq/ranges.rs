@@ -205,17 +205,18 @@ async fn heatmap(req: HttpRequest, state: web::Data<DqState>) -> Result<HttpResp
                 values[i][j] = Some(c.value);
             }
         }
-        // The histogram each sensor's leaf judged, from the newest run that judged it.
+        // The histogram each sensor's leaf judged, from the newest run with a value (one tree).
         let mut plots = BTreeMap::new();
-        for &sensor in &sensor_list {
-            let key = sensor_key(&leaf, sensor);
-            let nodes = store.sensor_nodes(sensor, &runs[runs.len().saturating_sub(1)..])?;
-            if let Some(place) = nodes
-                .iter()
-                .find(|(_, n)| n.key == key)
-                .and_then(|(_, n)| s.plots.place(n.path.as_deref()?, Some(sensor)))
-            {
-                plots.insert(sensor, place);
+        if let Some(newest) = cells.iter().map(|c| c.run).max() {
+            for n in store.current(newest)?.map(|e| e.nodes).unwrap_or_default() {
+                let (Some(sensor), Some(path)) = (n.sensor, n.path.as_deref()) else {
+                    continue;
+                };
+                if n.key == sensor_key(&leaf, sensor) && col.contains_key(&sensor) {
+                    if let Some(place) = s.plots.place(path, Some(sensor)) {
+                        plots.insert(sensor, place);
+                    }
+                }
             }
         }
         Ok(Some(Heatmap {
