@@ -144,6 +144,9 @@ test('clicking a point opens that run\'s DQ page', async () => {
   }, target.run);
   assert.ok(at, 'the run is drawn');
   await page.mouse.move(at.x, at.y);
+  // JSROOT's tooltip names the run.
+  await waitFor('the tooltip naming the run', () => page.locator('.trend-plot').first()
+    .evaluate((b, run) => b.querySelector('svg').textContent.includes(`Run ${run}`), target.run));
   await page.mouse.click(at.x, at.y);
   await page.waitForURL(`**/run_view/${target.run}/dqs`);
   await page.close();
