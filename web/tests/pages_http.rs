@@ -127,8 +127,33 @@ async fn statuses_of_pages() {
         ("/static/velo/nothing.js", 404),
         ("/static/jsroot/jsroot-velo.min.js", 200),
         ("/static/jsroot/jsroot.min.js", 404),
+        ("/static/velo/dq_trends.js", 200),
+        ("/velo_view/detailed_trends", 200),
+        ("/sensor_view/5", 200),
+        ("/sensor_view/131", 200),
+        ("/tell1_view/105", 200),
+        ("/sensor_view/50", 404),
+        ("/sensor_view/-1", 404),
+        ("/tell1_view/abc", 404),
     ] {
         assert_eq!(get!(&app, uri, None::<&str>).0.as_u16(), status, "{uri}");
+    }
+    // The sensor selectors without script: the server goes to the sensor chosen.
+    for (uri, to) in [
+        ("/sensor_view?r-sensor=7", Some("/sensor_view/7")),
+        (
+            "/tell1_view?r-sensor=&phi-sensor=70",
+            Some("/tell1_view/70"),
+        ),
+        ("/sensor_view?phi-sensor=50", None),
+    ] {
+        let (status, location, ..) = get!(&app, uri, None::<&str>);
+        assert_eq!(location.as_deref(), to, "{uri}");
+        assert_eq!(
+            status.as_u16(),
+            if to.is_some() { 302 } else { 200 },
+            "{uri}"
+        );
     }
 }
 
