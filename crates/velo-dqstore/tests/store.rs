@@ -65,13 +65,13 @@ suite!(
     runs_page_newest_first_with_filters,
     summaries_of_chosen_runs,
     trends_follow_current_evaluations,
+    range_reads_give_levels_matrices_and_sensor_nodes,
     run_info_is_upserted,
     invalid_input_is_refused_and_changes_nothing,
     concurrent_writers_lose_nothing,
     concurrent_openers_migrate_once,
     reopening_migrates_nothing_twice,
     an_older_database_is_upgraded,
-    range_reads_give_levels_matrices_and_sensor_nodes,
 );
 
 fn node(key: &str, parent: Option<&str>, score: f64, level: &str) -> NodeRecord {
