@@ -29,7 +29,9 @@ npm_install() {
         echo "dev.sh: Node $(node --version) is too old (18 or newer: Debian 12, Ubuntu 24.04)" >&2
         exit 1
     fi
-    if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ]; then
+    # The install's prepare script builds the JSROOT bundle velo-web serves (web/jsroot-bundle).
+    if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ] \
+        || [ ! -f web/node_modules/jsroot/build/jsroot-velo.min.js ]; then
         (cd web && npm ci --silent)
     fi
 }

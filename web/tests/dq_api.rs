@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::dq::{clusters, evaluation, failed, noise};
+use support::dq::{clusters, evaluation, failed, noise, with_sensor_leaf};
 use velo_config::Settings;
 use velo_dqstore::{RunInfo, Store};
 use velo_testkit::RedisServer;
@@ -44,6 +44,8 @@ const TOKEN: &str = "test-token-0123456789";
 
 impl Site {
     /// Runs 100..=110 listed; 101..=108 evaluated (101 failed), 110 signed off by nobody yet.
+    /// Evaluated runs judge the noise of sensors 5 (OK) and 64 (ERROR in run 104); run 102 has
+    /// run info (magnet up); each run's reference is the run before it.
     fn start(tag: &str, proxies: &str) -> Site {
         let redis = RedisServer::start();
         let dir = std::env::temp_dir().join(format!("velo-dq-api-{tag}-{}", std::process::id()));
@@ -71,11 +73,19 @@ impl Site {
                 _ => "ERROR",
             };
             let score = if level == "OK" { 95.0 } else { 40.0 };
+            let sensor_64 = if run == 104 { "ERROR" } else { "OK" };
             store
-                .record(&evaluation(
-                    run,
-                    run as i64 * 1000,
-                    &[noise(score, level), clusters(90.0, "OK")],
+                .record(&with_sensor_leaf(
+                    evaluation(
+                        run,
+                        run as i64 * 1000,
+                        &[noise(score, level), clusters(90.0, "OK")],
+                    ),
+                    "noise",
+                    "noise_level",
+                    "Mean noise",
+                    "Vetra/NoiseMon/DecodedADC/TELL1_{}/RMSNoise_vs_ChipChannel",
+                    &[(5, run as f64 / 100.0, "OK"), (64, 2.0, sensor_64)],
                 ))
                 .unwrap();
         }
@@ -305,7 +315,11 @@ fn trends_variables_and_bad_queries() {
     let csv = site.get("/api/dq/trend?var=noise.score&first=102&last=103&format=csv");
     assert_eq!(csv.status, 200);
     assert!(csv.content_type.starts_with("text/csv"));
-    assert_eq!(csv.body, "run,value,time\n102,95,1700000000000\n103,40,\n");
+    assert_eq!(
+        csv.body,
+        "run,value,time,level,reference_run,magnet_polarity\n\
+         102,95,1700000000000,OK,101,up\n103,40,,WARNING,102,\n"
+    );
 
     for (url, word) in [
         ("/api/dq/trend", "var"),
@@ -322,6 +336,149 @@ fn trends_variables_and_bad_queries() {
     }
     assert_eq!(site.get("/api/dq/nothing").status, 404);
     assert_eq!(site.get("/api/dq/nothing").message(), "Resource not found");
+}
+
+#[test]
+fn a_trend_gives_each_run_its_level_reference_and_polarity_over_a_bounded_range() {
+    let site = Site::start("series", "");
+    let t = site.get("/api/dq/trend?var=noise.score&newest=3").json();
+    assert_eq!(t["node"], "noise");
+    let points = t["points"].as_array().unwrap();
+    let got: Vec<(u64, &str, u64)> = points
+        .iter()
+        .map(|p| {
+            (
+                p["run"].as_u64().unwrap(),
+                p["level"].as_str().unwrap(),
+                p["reference_run"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The newest 3, oldest first, each with the level of node `noise` in that run.
+    assert_eq!(
+        got,
+        [(106, "WARNING", 105), (107, "ERROR", 106), (108, "OK", 107)]
+    );
+    // A per-sensor quantity belongs to its sensor's leaf: sensor 64 was ERROR in run 104 only.
+    let t = site
+        .get("/api/dq/trend?var=noise.noise_level.TELL1_064.mean_content&first=103&last=105")
+        .json();
+    let levels: Vec<&str> = t["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["OK", "ERROR", "OK"]);
+    let p102 = &site.get("/api/dq/trend?var=score&last=102").json()["points"][0];
+    assert_eq!(
+        (p102["run"].as_u64(), p102["magnet_polarity"].as_str()),
+        (Some(102), Some("up"))
+    );
+
+    for (url, word) in [
+        ("/api/dq/trend?var=score&newest=0", "newest"),
+        ("/api/dq/trend?var=score&newest=5001", "5000"),
+        ("/api/dq/trend?var=score&newest=x", "newest"),
+        ("/api/dq/trend?var=score&first=105&last=104", "first"),
+    ] {
+        let r = site.get(url);
+        assert_eq!(r.status, 400, "{url}");
+        assert!(r.content_type.starts_with("application/json"), "{url}");
+        assert!(r.message().contains(word), "{url}: {}", r.message());
+    }
+}
+
+#[test]
+fn the_heat_map_is_one_run_by_sensor_matrix_with_the_run_view_of_each_sensor() {
+    let site = Site::start("heatmap", "");
+    let r = site.get("/api/dq/heatmap?var=noise.noise_level.mean_content&first=103&last=105");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let m = r.json();
+    assert_eq!(m["runs"], json!([103, 104, 105]));
+    assert_eq!(m["sensors"], json!([5, 64]));
+    assert_eq!(m["values"], json!([[1.03, 2.0], [1.04, 2.0], [1.05, 2.0]]));
+    // A cell leads where the DQ page's leaf link does: the page and tab of the histogram judged.
+    assert_eq!(m["plots"]["64"]["page"], "noise");
+    assert_eq!(
+        m["plots"]["64"]["tab"],
+        "vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_chipchannel"
+    );
+    let newest = site
+        .get("/api/dq/heatmap?var=noise.noise_level.mean_content&newest=2")
+        .json();
+    assert_eq!(newest["runs"], json!([107, 108]));
+
+    let unknown = site.get("/api/dq/heatmap?var=noise.nothing.mean_content");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.message().contains("noise.nothing.mean_content"));
+    for (url, word) in [
+        ("/api/dq/heatmap", "var"),
+        ("/api/dq/heatmap?var=score", "<leaf>.<quantity>"),
+        ("/api/dq/heatmap?var=a.b&newest=-1", "newest"),
+        ("/api/dq/heatmap?var=a.b&newest=100000", "5000"),
+    ] {
+        let r = site.get(url);
+        assert_eq!(r.status, 400, "{url}");
+        assert!(r.message().contains(word), "{url}: {}", r.message());
+    }
+}
+
+#[test]
+fn a_sensor_strip_gives_its_checks_levels_per_run_and_quantities() {
+    let site = Site::start("strip", "");
+    let r = site.get("/api/dq/sensors/64?first=103&last=105");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let s = r.json();
+    assert_eq!(
+        (s["sensor"].as_u64(), s["tell1"].as_u64()),
+        (Some(64), Some(64))
+    );
+    assert_eq!(s["kind"], "Φ");
+    assert_eq!(s["partner"], 0);
+    assert_eq!(
+        s["checks"],
+        json!([{"key": "noise.noise_level", "title": "Mean noise"}])
+    );
+    let levels: Vec<(u64, &str)> = s["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["run"].as_u64().unwrap(),
+                r["cells"]["noise.noise_level"]["level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(levels, [(103, "OK"), (104, "ERROR"), (105, "OK")]);
+    assert_eq!(
+        s["variables"],
+        json!(["noise.noise_level.TELL1_064.mean_content"])
+    );
+    // Sensor 5 also has a (non per-sensor) leaf with sensor 5: only its per-sensor leaf counts.
+    let five = site.get("/api/dq/sensors/5").json();
+    assert_eq!(five["checks"].as_array().unwrap().len(), 1);
+    // Every run with an evaluation, the failed one (101) too, without cells.
+    assert_eq!(five["runs"].as_array().unwrap().len(), 8);
+    assert_eq!(five["runs"][0], json!({"run": 101, "cells": {}}));
+
+    for url in [
+        "/api/dq/sensors/50",
+        "/api/dq/sensors/abc",
+        "/api/dq/sensors/132",
+    ] {
+        let r = site.get(url);
+        assert_eq!(r.status, 404, "{url}");
+        assert!(
+            r.message().contains("sensors are R 0-41"),
+            "{url}: {}",
+            r.message()
+        );
+    }
+    let bad = site.get("/api/dq/sensors/5?newest=0");
+    assert_eq!(bad.status, 400);
+    assert!(bad.message().contains("newest"));
 }
 
 #[test]

@@ -125,10 +125,35 @@ async fn statuses_of_pages() {
         ("/special_analyses/nowhere", 404),
         ("/static/velo/velo_monitor.js", 200),
         ("/static/velo/nothing.js", 404),
-        ("/static/jsroot/hist2d.min.js", 200),
+        ("/static/jsroot/jsroot-velo.min.js", 200),
         ("/static/jsroot/jsroot.min.js", 404),
+        ("/static/velo/dq_trends.js", 200),
+        ("/velo_view/detailed_trends", 200),
+        ("/sensor_view/5", 200),
+        ("/sensor_view/131", 200),
+        ("/tell1_view/105", 200),
+        ("/sensor_view/50", 404),
+        ("/sensor_view/-1", 404),
+        ("/tell1_view/abc", 404),
     ] {
         assert_eq!(get!(&app, uri, None::<&str>).0.as_u16(), status, "{uri}");
+    }
+    // The sensor selectors without script: the server goes to the sensor chosen.
+    for (uri, to) in [
+        ("/sensor_view?r-sensor=7", Some("/sensor_view/7")),
+        (
+            "/tell1_view?r-sensor=&phi-sensor=70",
+            Some("/tell1_view/70"),
+        ),
+        ("/sensor_view?phi-sensor=50", None),
+    ] {
+        let (status, location, ..) = get!(&app, uri, None::<&str>);
+        assert_eq!(location.as_deref(), to, "{uri}");
+        assert_eq!(
+            status.as_u16(),
+            if to.is_some() { 302 } else { 200 },
+            "{uri}"
+        );
     }
 }
 
@@ -165,11 +190,11 @@ async fn static_urls_never_reach_the_file_system() {
     let dir = run_list(&[300, 200, 100, 25, 10, 5]);
     let build = dir.join("jsroot/build");
     std::fs::create_dir_all(&build).unwrap();
-    std::fs::write(build.join("hist2d.min.js"), "/* the bundle */").unwrap();
+    std::fs::write(build.join("jsroot-velo.min.js"), "/* the bundle */").unwrap();
     std::fs::write(build.join("other.min.js"), "/* OTHER */").unwrap();
     std::fs::write(dir.join("jsroot/secret.js"), "/* SECRET */").unwrap();
     let app = app!(settings: settings_with_jsroot(&dir, &build));
-    let (status, _, _, body) = get!(&app, "/static/jsroot/hist2d.min.js", None::<&str>);
+    let (status, _, _, body) = get!(&app, "/static/jsroot/jsroot-velo.min.js", None::<&str>);
     assert_eq!(
         (status, body.as_str()),
         (StatusCode::OK, "/* the bundle */")

@@ -255,7 +255,7 @@ fn health_says_when_jsroot_is_not_installed() {
     );
     let jsroot = body["jsroot"].as_str().unwrap();
     assert!(
-        jsroot.contains("hist2d.min.js") && jsroot.contains("npm ci"),
+        jsroot.contains("jsroot-velo.min.js") && jsroot.contains("npm ci"),
         "{body}"
     );
     assert!(!body.to_string().contains("/nonexistent"), "{body}");

@@ -23,6 +23,7 @@
 mod error;
 mod migrate;
 mod pg;
+mod range;
 mod read;
 mod signoff;
 mod sql;
@@ -33,6 +34,7 @@ mod write;
 
 pub use error::StoreError;
 pub use migrate::{migrations, Backend, Migration};
+pub use range::{node_of, RunRange, SeriesPoint, VarValue, MAX_RANGE};
 pub use signoff::{Changes, NewSignoff, Signoff, SignoffStatus, MAX_COMMENT_CHARS};
 pub use types::*;
 pub use url::redact;
@@ -187,6 +189,34 @@ impl Store {
     /// The variables trended by current evaluations, sorted.
     pub fn variables(&self) -> Result<Vec<String>, StoreError> {
         self.with(read::variables)
+    }
+
+    /// One trended variable over a range of runs, oldest first, each point with the level of
+    /// the node it belongs to, the reference run and the magnet polarity. A range of more than
+    /// [`MAX_RANGE`] runs is refused ([`StoreError::Invalid`]).
+    pub fn series(&self, var: &str, range: &RunRange) -> Result<Vec<SeriesPoint>, StoreError> {
+        self.with(|c| range::series(c, var, range))
+    }
+
+    /// The runs with a current evaluation in the range, oldest first (refused as
+    /// [`Store::series`] beyond [`MAX_RANGE`]).
+    pub fn run_window(&self, range: &RunRange) -> Result<Vec<u32>, StoreError> {
+        self.with(|c| range::run_window(c, range))
+    }
+
+    /// The values of `vars` for the runs from `lo` to `hi`, by variable then run.
+    pub fn values(&self, vars: &[String], lo: u32, hi: u32) -> Result<Vec<VarValue>, StoreError> {
+        self.with(|c| range::values(c, vars, lo, hi))
+    }
+
+    /// The nodes judging `sensor` in the current evaluations of `runs`: (run, node), by run
+    /// then in tree order.
+    pub fn sensor_nodes(
+        &self,
+        sensor: u32,
+        runs: &[u32],
+    ) -> Result<Vec<(u32, NodeRecord)>, StoreError> {
+        self.with(|c| range::sensor_nodes(c, sensor, runs))
     }
 
     /// Insert or replace the run info of these runs (the last of a run given twice wins).

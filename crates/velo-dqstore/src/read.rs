@@ -72,7 +72,7 @@ fn with_tree(c: &mut dyn Conn, rows: Vec<Row>) -> Result<Option<Evaluation>, Sto
     }))
 }
 
-fn node(r: &Row) -> Result<NodeRecord, StoreError> {
+pub(crate) fn node(r: &Row) -> Result<NodeRecord, StoreError> {
     let details = r.text(11)?;
     Ok(NodeRecord {
         key: r.text(0)?,

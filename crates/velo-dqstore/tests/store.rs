@@ -65,6 +65,7 @@ suite!(
     runs_page_newest_first_with_filters,
     summaries_of_chosen_runs,
     trends_follow_current_evaluations,
+    range_reads_give_levels_matrices_and_sensor_nodes,
     run_info_is_upserted,
     invalid_input_is_refused_and_changes_nothing,
     concurrent_writers_lose_nothing,
@@ -454,6 +455,108 @@ fn trends_follow_current_evaluations(db: &Db) {
         store.trend("noise.mean", Some(3), Some(3)).unwrap()[0].value,
         0.3
     );
+}
+
+/// `series`, `run_window`, `values` and `sensor_nodes`: the trends', heat map's and sensor
+/// pages' reads over a range of runs.
+fn range_reads_give_levels_matrices_and_sensor_nodes(db: &Db) {
+    let store = open(db);
+    for run in 1..=6 {
+        let level = if run == 4 { "ERROR" } else { "OK" };
+        let mut e = evaluation(run, 50.0, level);
+        if let EvalOutcome::Evaluated { trends, .. } = &mut e.outcome {
+            trends.push(("noise.sensor_003.mean".into(), f64::from(run)));
+        }
+        store.record(&e).unwrap();
+    }
+    store.record(&failed(7, "unreadable")).unwrap();
+    store
+        .put_run_info(&[RunInfo {
+            run: 5,
+            start_ms: Some(1),
+            end_ms: None,
+            fill: None,
+            magnet_polarity: Some("down".into()),
+        }])
+        .unwrap();
+    let range = |first, last, newest| RunRange {
+        first,
+        last,
+        newest,
+    };
+    let s = store
+        .series("noise.sensor_003.mean", &range(Some(3), None, None))
+        .unwrap();
+    let got: Vec<(u32, Option<&str>, Option<u32>)> = s
+        .iter()
+        .map(|p| (p.run, p.level.as_deref(), p.reference_run))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, Some("OK"), Some(2)),
+            (4, Some("ERROR"), Some(3)),
+            (5, Some("OK"), Some(4)),
+            (6, Some("OK"), Some(5))
+        ]
+    );
+    assert_eq!(s[2].magnet_polarity.as_deref(), Some("down"));
+    assert_eq!(s[2].time, Some(1));
+    // The run's own score belongs to the top node; a variable of no node has no level.
+    let newest = store
+        .series("score.noise", &range(None, None, Some(2)))
+        .unwrap();
+    assert_eq!(newest.iter().map(|p| p.run).collect::<Vec<_>>(), [5, 6]);
+    assert_eq!(newest[0].level, None);
+    assert!(matches!(
+        store.series("noise.mean", &range(None, None, Some(0))),
+        Err(StoreError::Invalid(_))
+    ));
+
+    assert_eq!(
+        store.run_window(&range(None, Some(6), Some(3))).unwrap(),
+        [4, 5, 6]
+    );
+    assert_eq!(
+        store.run_window(&range(Some(6), None, None)).unwrap(),
+        [6, 7]
+    );
+    let cells = store
+        .values(
+            &[
+                "noise.mean".to_string(),
+                "noise.sensor_003.mean".to_string(),
+            ],
+            2,
+            3,
+        )
+        .unwrap();
+    let cells: Vec<(&str, u32, f64)> = cells
+        .iter()
+        .map(|c| (c.var.as_str(), c.run, c.value))
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("noise.mean", 2, 0.2),
+            ("noise.mean", 3, 0.3),
+            ("noise.sensor_003.mean", 2, 2.0),
+            ("noise.sensor_003.mean", 3, 3.0)
+        ]
+    );
+    let nodes = store.sensor_nodes(3, &[4, 5, 7]).unwrap();
+    let got: Vec<(u32, &str, &str)> = nodes
+        .iter()
+        .map(|(run, n)| (*run, n.key.as_str(), n.level.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (4, "noise.sensor_003", "ERROR"),
+            (5, "noise.sensor_003", "OK")
+        ]
+    );
+    assert!(store.sensor_nodes(9, &[4]).unwrap().is_empty());
 }
 
 fn run_info_is_upserted(db: &Db) {

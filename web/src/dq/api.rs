@@ -1,6 +1,7 @@
 //! The data-quality JSON API: runs (the overview's rows), one run's tree with its sign-offs and
-//! evaluation history, the trended variables, one variable's trend (JSON or CSV), sign-off, the
-//! change marker the pages poll, and the run search of the run selector. Errors are the jobs
+//! evaluation history, the trended variables, sign-off, the change marker the pages poll, and
+//! the run search of the run selector; reads over run ranges (trends, heat map, sensor strip)
+//! are in [`super::ranges`]. Errors are the jobs
 //! API's: JSON `{"message"}` with 400, 401, 403, 404, 415 or 503.
 
 use super::listing::{self, ListQuery, Verdict};
@@ -30,8 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             .default_service(web::to(method_not_allowed)),
                     )
                     .route("/variables", web::get().to(variables))
-                    .route("/trend", web::get().to(trend))
                     .route("/changes", web::get().to(changes))
+                    .configure(super::ranges::configure)
                     .default_service(web::to(not_found)),
             )
             .default_service(web::to(not_found)),
@@ -47,13 +48,13 @@ async fn method_not_allowed() -> HttpResponse {
 }
 
 /// The query string as text values: every parameter is checked here, with a message naming it.
-fn query(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
+pub(super) fn query(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
     web::Query::<HashMap<String, String>>::from_query(req.query_string())
         .map(|q| q.into_inner())
         .map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))
 }
 
-fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u32>, ApiError> {
+pub(super) fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u32>, ApiError> {
     match q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
@@ -245,57 +246,6 @@ fn now_ms() -> i64 {
 async fn variables(state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
     let vars = blocking(&state, |_, store| store.variables()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "variables": vars })))
-}
-
-async fn trend(req: HttpRequest, state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
-    let q = query(&req)?;
-    let var = q
-        .get("var")
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::bad_request("var is required: a name from /api/dq/variables"))?;
-    let (first, last) = (number(&q, "first")?, number(&q, "last")?);
-    let csv = match q.get("format").map(String::as_str) {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(f) => {
-            return Err(ApiError::bad_request(format!(
-                "format must be json or csv, not {f:?}"
-            )))
-        }
-    };
-    let points = {
-        let var = var.clone();
-        blocking(&state, move |_, store| store.trend(&var, first, last)).await?
-    };
-    if csv {
-        let mut out = String::from("run,value,time\n");
-        for p in &points {
-            let time = p.time.map(|t| t.to_string()).unwrap_or_default();
-            out.push_str(&format!("{},{},{}\n", p.run, p.value, time));
-        }
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "Content-Disposition",
-                format!("attachment; filename=\"{}.csv\"", file_stem(&var)),
-            ))
-            .body(out));
-    }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "var": var, "points": points })))
-}
-
-/// A variable name as a download's file name: letters, digits, `.`, `-`, `_` only.
-fn file_stem(var: &str) -> String {
-    var.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 async fn changes(state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {

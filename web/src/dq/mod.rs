@@ -9,6 +9,7 @@ pub(crate) mod api;
 pub mod auth;
 pub(crate) mod listing;
 pub(crate) mod plots;
+pub(crate) mod ranges;
 pub(crate) mod tree;
 
 use crate::jobs::error::ApiError;

@@ -48,21 +48,33 @@ impl PlotIndex {
         PlotIndex { entries }
     }
 
-    /// The URL of the run view showing `path` (of `sensor`, if per sensor) for `run`.
-    pub fn url(&self, run: u32, path: &str, sensor: Option<u32>) -> Option<String> {
+    /// The run-view page and tab showing `path` (of `sensor`, if per sensor).
+    pub fn place(&self, path: &str, sensor: Option<u32>) -> Option<PlotPlace> {
         let path = path.trim_start_matches('/');
         let s = sensor.unwrap_or(0);
-        let e = self.entries.iter().find(|e| {
-            if e.place.sensor_dependent {
-                sensor.is_some() && e.template.render(s) == path
-            } else {
-                e.template.render(0) == path
-            }
-        })?;
-        let sensor = if e.place.sensor_dependent { s } else { 0 };
+        self.entries
+            .iter()
+            .find(|e| {
+                if e.place.sensor_dependent {
+                    sensor.is_some() && e.template.render(s) == path
+                } else {
+                    e.template.render(0) == path
+                }
+            })
+            .map(|e| e.place.clone())
+    }
+
+    /// The URL of the run view showing `path` (of `sensor`, if per sensor) for `run`.
+    pub fn url(&self, run: u32, path: &str, sensor: Option<u32>) -> Option<String> {
+        let place = self.place(path, sensor)?;
+        let sensor = if place.sensor_dependent {
+            sensor.unwrap_or(0)
+        } else {
+            0
+        };
         Some(format!(
             "/run_view/{run}/{}/{sensor}#/{}",
-            e.place.page, e.place.tab
+            place.page, place.tab
         ))
     }
 }

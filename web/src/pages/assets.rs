@@ -18,9 +18,9 @@ use std::hash::Hasher;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-/// The JSROOT bundle the run view loads: only the histogram painters (TH1, TH2), a quarter of
-/// the full build's size.
-pub const JSROOT_BUNDLE: &str = "hist2d.min.js";
+/// The JSROOT bundle the pages load: JSROOT's histogram painters (TH1, TH2) plus its graph
+/// painters for the trends, built by `npm ci` (web/jsroot-bundle); a quarter of the full build.
+pub const JSROOT_BUNDLE: &str = "jsroot-velo.min.js";
 
 const OWN: &[(&str, &[u8])] = &[
     (
@@ -32,6 +32,13 @@ const OWN: &[(&str, &[u8])] = &[
         include_bytes!("../../static/dq_overview.js"),
     ),
     ("dq_run.js", include_bytes!("../../static/dq_run.js")),
+    ("dq_plot.js", include_bytes!("../../static/dq_plot.js")),
+    ("dq_trends.js", include_bytes!("../../static/dq_trends.js")),
+    ("dq_sensor.js", include_bytes!("../../static/dq_sensor.js")),
+    (
+        "dq_detailed.js",
+        include_bytes!("../../static/dq_detailed.js"),
+    ),
     (
         "run_selector.js",
         include_bytes!("../../static/run_selector.js"),

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "velo_view/detailed_trends.html",
     "partials/run_range_form.html",
     "partials/sensor_selection.html",
+    "partials/sensor_dq.html",
     "sensor_view.html",
     "tell1_view.html",
     "special_analyses/layout.html",

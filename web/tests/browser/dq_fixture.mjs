@@ -15,8 +15,15 @@ function node(key, parent, title, score, level, extra = {}) {
 
 const WORST = { OK: 0, WARNING: 1, ERROR: 2 };
 
+export const SENSOR_NOISE_PATH = (sensor) =>
+  `Vetra/NoiseMon/DecodedADC/TELL1_${String(sensor).padStart(3, '0')}/RMSNoise_vs_ChipChannel`;
+
 // branches: [{ key, title, score, level }]; the noise branch's leaf judges sensor 5's noise.
-export function evaluation(run, { branches, reference = null, at = Date.now(), leafTitle } = {}) {
+// sensors: [{ sensor, level, value }] adds a per-sensor leaf under noise as veloview records one
+// (noise.noise_level with a leaf noise.noise_level.TELL1_NNN per sensor, titled
+// `${sensorTitle}, sensor N`), trending each sensor's mean_content = value. Every branch's score
+// is trended (`<key>.score`), and the run's (`score`).
+export function evaluation(run, { branches, reference = null, at = Date.now(), leafTitle, sensors = [], sensorTitle = 'Mean noise' } = {}) {
   const level = branches.map((b) => b.level).reduce((a, b) => (WORST[b] > WORST[a] ? b : a), 'OK');
   const score = branches.reduce((s, b) => s + b.score, 0) / branches.length;
   const nodes = [node('', null, 'VELO', score, level)];
@@ -34,10 +41,21 @@ export function evaluation(run, { branches, reference = null, at = Date.now(), l
       },
     }));
   }
+  const trends = [['score', score], ...branches.map((b) => [`${b.key}.score`, b.score])];
+  if (sensors.length) {
+    nodes.push(node('noise.noise_level', 'noise', sensorTitle, 100, 'OK'));
+    for (const s of sensors) {
+      const key = `noise.noise_level.TELL1_${String(s.sensor).padStart(3, '0')}`;
+      nodes.push(node(key, 'noise.noise_level', `${sensorTitle}, sensor ${s.sensor}`, s.level === 'OK' ? 100 : 30, s.level, {
+        sensor: s.sensor, check: 'mean_ac', path: SENSOR_NOISE_PATH(s.sensor), details: { measured: { value: s.value } },
+      }));
+      trends.push([`${key}.mean_content`, s.value], [`${key}.score`, s.level === 'OK' ? 100 : 30]);
+    }
+  }
   return {
     run, file_path: `/data/${run}.root`, file_size: 1, file_mtime_ns: 1, config_digest: 'abcdef0123456789',
     reference_run: reference, evaluated_at_ms: at,
-    outcome: { status: 'evaluated', score, level, nodes, trends: [['score', score]] },
+    outcome: { status: 'evaluated', score, level, nodes, trends },
   };
 }
 

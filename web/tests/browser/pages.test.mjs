@@ -79,9 +79,12 @@ test('every page loads in the site layout without console errors', async () => {
 });
 
 test('pages without data say so', async () => {
-  for (const url of ['/sensor_view', '/tell1_view', '/velo_view/trends', '/special_analyses/cce_scans']) {
+  for (const [url, says] of [
+    ['/sensor_view', /Choose a sensor/], ['/tell1_view', /Choose a sensor/],
+    ['/velo_view/trends/tracks', /no tracks histograms/], ['/special_analyses/cce_scans', /not yet available/],
+  ]) {
     const page = await open(url);
-    assert.match(await text(page, '.notice'), /not yet available/, url);
+    assert.match(await text(page, '.notice'), says, url);
     await page.close();
   }
 });
@@ -361,14 +364,14 @@ test('pages link static files by content-hashed URLs, cached for good', async ()
   ]);
   assert.ok(urls.length >= 5, String(urls));
   for (const u of urls) {
-    assert.match(u, /^\/static\/(velo|jsroot)\/[0-9a-f]{16}\/[\w.]+$/, u);
+    assert.match(u, /^\/static\/(velo|jsroot)\/[0-9a-f]{16}\/[\w.-]+$/, u);
     const res = await fetch(stack.base + u, { headers: { 'Accept-Encoding': 'br, gzip' } });
     assert.equal(res.status, 200, u);
     assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable', u);
   }
   // Only the histogram painters' bundle of JSROOT, not the full build.
   const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/jsroot/')));
-  assert.deepEqual(scripts.map((n) => n.split('/').pop()), ['hist2d.min.js']);
+  assert.deepEqual(scripts.map((n) => n.split('/').pop()), ['jsroot-velo.min.js']);
   await page.close();
 });
 

@@ -114,3 +114,39 @@ pub fn failed(run: u32, at_ms: i64, message: &str) -> NewEvaluation {
         ..evaluation(run, at_ms, &[])
     }
 }
+
+/// Add a per-sensor leaf to `e` as veloview records one: a branch `<branch>.<leaf>` with one
+/// leaf per sensor `<branch>.<leaf>.TELL1_NNN` judging `path` (`{}` is the 3-digit sensor),
+/// each at the level `level(sensor)` and trending `<sensor leaf>.mean_content` =
+/// `value(sensor)`.
+pub fn with_sensor_leaf(
+    mut e: NewEvaluation,
+    branch: &str,
+    leaf: &str,
+    title: &str,
+    path: &str,
+    sensors: &[(u32, f64, &str)],
+) -> NewEvaluation {
+    let EvalOutcome::Evaluated { nodes, trends, .. } = &mut e.outcome else {
+        return e;
+    };
+    let key = format!("{branch}.{leaf}");
+    nodes.push(node(&key, Some(branch), title, 100.0, "OK"));
+    for &(sensor, value, level) in sensors {
+        let sensor_key = format!("{key}.TELL1_{sensor:03}");
+        let mut n = node(
+            &sensor_key,
+            Some(&key),
+            &format!("{title}, sensor {sensor}"),
+            if level == "OK" { 100.0 } else { 30.0 },
+            level,
+        );
+        n.sensor = Some(sensor);
+        n.check = Some("mean_ac".into());
+        n.path = Some(path.replace("{}", &format!("{sensor:03}")));
+        nodes.push(n);
+        trends.push((format!("{sensor_key}.mean_content"), value));
+        trends.push((format!("{sensor_key}.score"), 100.0));
+    }
+    e
+}
