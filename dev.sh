@@ -29,10 +29,13 @@ npm_install() {
         echo "dev.sh: Node $(node --version) is too old (18 or newer: Debian 12, Ubuntu 24.04)" >&2
         exit 1
     fi
-    # The install's prepare script builds the JSROOT bundle velo-web serves (web/jsroot-bundle).
-    if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ] \
-        || [ ! -f web/node_modules/jsroot/build/jsroot-velo.min.js ]; then
+    # Then the JSROOT bundle velo-web serves (web/jsroot-bundle), by name: web/.npmrc skips
+    # install scripts (jsroot's node-only dependencies), and with them npm ci's own prepare.
+    if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ]; then
         (cd web && npm ci --silent)
+    fi
+    if [ ! -f web/node_modules/jsroot/build/jsroot-velo.min.js ]; then
+        (cd web && npm run --silent prepare)
     fi
 }
 

@@ -23,7 +23,7 @@ sudo -iu "$APP_USER" bash -lc "
     cargo build --release --workspace
     # JSROOT, which velo-web serves to browsers: the lockfile is in web/. Without it no plot
     # draws and /healthz answers 503 naming it.
-    (cd web && npm ci --omit=dev --no-audit --no-fund)
+    (cd web && npm ci --omit=dev --no-audit --no-fund && npm run prepare)
     test -f web/node_modules/jsroot/build/hist2d.min.js
     [ -f demo-data/RunList.txt ] || ./target/release/veloview demo-data demo-data --runs 20 --seed 1
     mkdir -p log

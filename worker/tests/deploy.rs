@@ -217,6 +217,12 @@ fn every_documented_set_up_installs_jsroot_from_web() {
             })
             .collect();
         assert!(!installs.is_empty(), "{file} never installs JSROOT");
+        // web/.npmrc skips install scripts, npm ci's own prepare with them: the bundle velo-web
+        // serves is built only when asked for by name.
+        assert!(
+            text.contains("npm run prepare") || text.contains("npm run --silent prepare"),
+            "{file} never builds the JSROOT bundle (npm run prepare)"
+        );
         for line in installs {
             assert!(
                 line.contains("cd web &&"),

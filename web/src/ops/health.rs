@@ -43,7 +43,7 @@ pub async fn healthz(
     let jsroot = match pages.missing_assets() {
         [] => Ok(()),
         missing => Err(format!(
-            "{} not installed (run `npm ci` in web, then restart velo-web)",
+            "{} not installed (run `npm ci && npm run prepare` in web, then restart velo-web)",
             missing.join(", ")
         )),
     };

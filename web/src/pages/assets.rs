@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 /// The JSROOT bundle the pages load: JSROOT's histogram painters (TH1, TH2) plus its graph
-/// painters for the trends, built by `npm ci` (web/jsroot-bundle); a quarter of the full build.
+/// painters for the trends, built by `npm run prepare` (web/jsroot-bundle); a quarter of the full build.
 pub const JSROOT_BUNDLE: &str = "jsroot-velo.min.js";
 
 const OWN: &[(&str, &[u8])] = &[
@@ -93,7 +93,7 @@ impl Assets {
                 tracing::warn!(
                     file = %path.display(),
                     error = %e,
-                    "JSROOT not found (run `npm ci` in web, then restart): plots will not draw"
+                    "JSROOT not found (run `npm ci && npm run prepare` in web, then restart): plots will not draw"
                 );
                 missing.push(format!("jsroot/{JSROOT_BUNDLE}"));
             }
