@@ -30,7 +30,7 @@ npm_install() {
         exit 1
     fi
     # Then the JSROOT bundle velo-web serves (web/jsroot-bundle), by name: web/.npmrc skips
-    # install scripts (jsroot's node-only dependencies), and with them npm ci's own prepare.
+    # install scripts (jsroot's node-only dependencies), and with them the install's prepare.
     if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ]; then
         (cd web && npm ci --silent)
     fi
