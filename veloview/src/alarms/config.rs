@@ -153,6 +153,16 @@ impl AlarmRules {
         })
     }
 
+    /// The rules `alarms_config_file` names; `None` when the setting is empty or the file does
+    /// not exist (no alarms). A file that exists must parse.
+    pub fn from_settings(s: &velo_config::Settings) -> Result<Option<AlarmRules>, String> {
+        let path = &s.alarms_config_file;
+        if path.as_os_str().is_empty() || !path.exists() {
+            return Ok(None);
+        }
+        AlarmRules::load(path).map(Some)
+    }
+
     pub fn rule(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
     }

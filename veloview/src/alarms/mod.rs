@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod glob;
+pub mod record;
 pub mod rules;
 
 pub use config::{AlarmRules, Rule, RuleKind, TrendTest};
