@@ -13,6 +13,7 @@ use velo_dqstore::{AlarmQuery, AlarmState, Store, SYSTEM_RUN};
 use velo_testkit::{wait_until, RunDataDir};
 
 const SECRET: &str = "test-secret-not-for-production";
+const TOKEN: &str = "alarm-test-token-0123456789";
 /// Run 123972 of the demo has a noisy sensor: its noise and occupancy subsystems are ERROR.
 const NOISY: u32 = 123972;
 /// Run 123973 has shifted pedestals.
@@ -77,6 +78,10 @@ fn stack(tag: &str, rules: &str, status: u16, extra: &[(&str, &str)]) -> Stack {
         ("VELO_ALARM_ATTEMPTS", "3"),
         ("VELO_ALARM_RETRY_BASE_MS", "200"),
     ];
+    let tokens = data.root.join("tokens.txt");
+    let line = format!("shift-script {}\n", velo_web::dq::auth::hash_token(TOKEN));
+    std::fs::write(&tokens, line).unwrap();
+    env.push(("VELO_API_TOKENS_FILE", tokens.to_str().unwrap()));
     env.extend_from_slice(extra);
     let sys = System::start_with(data, 1, &env);
     let store = Store::open(&url).expect("store");
@@ -122,6 +127,118 @@ fn alarms_of(store: &Store, run: u32) -> Vec<(String, String, String, AlarmState
 
 fn row(rule: &str, level: &str, state: AlarmState) -> (String, String, String, AlarmState) {
     (rule.into(), rule.into(), level.into(), state)
+}
+
+/// POST `body` to velo-web with extra headers: (status, JSON).
+fn post(sys: &System, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent.post(format!("{}{path}", sys.http.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = req.send(body).expect("velo-web answers");
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The first `event: counts` of the live stream.
+fn first_counts(sys: &System) -> Value {
+    use std::io::BufRead;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let r = agent
+        .get(format!("{}/api/alarms/events", sys.http.base))
+        .call()
+        .expect("stream");
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let mut lines = std::io::BufReader::new(r.into_body().into_reader()).lines();
+    while let Some(Ok(l)) = lines.next() {
+        if l == "event: counts" {
+            let data = lines.next().unwrap().unwrap();
+            return serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
+        }
+    }
+    panic!("the stream ended without counts");
+}
+
+/// Reading is open; acknowledging and resolving need a user (here an API token), as sign-offs.
+fn the_api_lists_and_changes_alarms_with_authentication(s: &Stack) {
+    let open = s
+        .sys
+        .http
+        .get(&format!("/api/alarms?state=open&run={NOISY}"));
+    assert_eq!(open.status, 200, "{}", open.body);
+    let open = open.json();
+    assert_eq!(open["alarms"].as_array().unwrap().len(), 2, "{open}");
+    assert_eq!(open["counts"]["open"], 3, "{open}");
+    let id = open["alarms"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/alarms/{id}/ack");
+    let json = ("Content-Type", "application/json");
+    let body = r#"{"comment": "on it <b>"}"#;
+    // Nobody: 401, and nothing changes.
+    let (st, v) = post(&s.sys, &path, &[json], body);
+    assert_eq!(st, 401, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("authenticated"),
+        "{v}"
+    );
+    // A bad token, a form post: refused.
+    let bad = ("Authorization", "Bearer wrong");
+    assert_eq!(post(&s.sys, &path, &[json, bad], body).0, 401);
+    let auth = ("Authorization", format!("Bearer {TOKEN}"));
+    let auth = (auth.0, auth.1.as_str());
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    assert_eq!(post(&s.sys, &path, &[form, auth], "comment=x").0, 415);
+    assert_eq!(first_counts(&s.sys)["open"], 3);
+    // With the token: acknowledged, by whom, with the comment as sent.
+    let (st, v) = post(&s.sys, &path, &[json, auth], body);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["alarm"]["state"], "acknowledged");
+    assert_eq!(v["alarm"]["by_user"], "shift-script");
+    assert_eq!(v["alarm"]["comment"], "on it <b>");
+    // Twice: a conflict. An unknown alarm: 404. Not a number: 400.
+    assert_eq!(post(&s.sys, &path, &[json, auth], body).0, 409);
+    assert_eq!(
+        post(&s.sys, "/api/alarms/999999/ack", &[json, auth], body).0,
+        404
+    );
+    assert_eq!(
+        post(&s.sys, "/api/alarms/x/resolve", &[json, auth], body).0,
+        400
+    );
+    let one = s.sys.http.get(&format!("/api/alarms/{id}")).json();
+    let events: Vec<&str> = one["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["opened", "acknowledged"]);
+    let acked = s.sys.http.get("/api/alarms?state=acknowledged").json();
+    assert_eq!(acked["alarms"].as_array().unwrap().len(), 1);
+    assert_eq!(first_counts(&s.sys)["acknowledged"], 1);
+    for bad in ["state=closed", "limit=0", "run=x", "limit=100000"] {
+        let r = s.sys.http.get(&format!("/api/alarms?{bad}"));
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
+    let page = s.sys.http.get("/api/alarms?limit=2").json();
+    assert_eq!(page["alarms"].as_array().unwrap().len(), 2);
+    let rest = s
+        .sys
+        .http
+        .get(&format!("/api/alarms?limit=2&cursor={}", page["next"]))
+        .json();
+    assert_eq!(rest["alarms"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["next"], Value::Null);
 }
 
 /// Rule names of the webhook messages received, sorted.
@@ -238,6 +355,8 @@ fn a_bad_run_fires_its_alarms_once_and_fixing_its_file_resolves_them() {
         3
     );
 
+    the_api_lists_and_changes_alarms_with_authentication(&s);
+
     // Fix the run: its files rewritten without the problem. The file changed, so the next
     // evaluation judges it again, and its alarms resolve.
     let clean = std::env::temp_dir().join(format!("velo-alarms-clean-{}", std::process::id()));
@@ -265,6 +384,7 @@ fn a_bad_run_fires_its_alarms_once_and_fixing_its_file_resolves_them() {
         2,
         "{data}"
     );
+    // The acknowledged one too: the rules cleared it.
     assert_eq!(
         alarms_of(&s.store, NOISY),
         [
@@ -272,7 +392,8 @@ fn a_bad_run_fires_its_alarms_once_and_fixing_its_file_resolves_them() {
             row("occupancy", "ERROR", AlarmState::Resolved)
         ]
     );
-    let id = s
+    // Its history: opened by the rules, acknowledged by the script, resolved by the rules.
+    let newest = s
         .store
         .alarms(&AlarmQuery {
             run: Some(NOISY),
@@ -282,14 +403,22 @@ fn a_bad_run_fires_its_alarms_once_and_fixing_its_file_resolves_them() {
         .unwrap()
         .alarms[0]
         .id;
-    let events: Vec<String> = s
+    let events: Vec<(String, Option<String>)> = s
         .store
-        .alarm_events(id)
+        .alarm_events(newest)
         .unwrap()
         .into_iter()
-        .map(|e| e.event)
+        .map(|e| (e.event, e.by_user))
         .collect();
-    assert_eq!(events, ["opened", "resolved"]);
+    let ev = |e: &str, by: Option<&str>| (e.to_string(), by.map(str::to_string));
+    assert_eq!(
+        events,
+        [
+            ev("opened", None),
+            ev("acknowledged", Some("shift-script")),
+            ev("resolved", None)
+        ]
+    );
 }
 
 #[test]
@@ -375,7 +504,11 @@ fn bad_outcome(run: u32) -> velo_dqstore::EvalOutcome {
         weight: 1.0,
         details: json!({}),
     };
-    let peds = if run.is_multiple_of(10) { "ERROR" } else { "OK" };
+    let peds = if run.is_multiple_of(10) {
+        "ERROR"
+    } else {
+        "OK"
+    };
     velo_dqstore::EvalOutcome::Evaluated {
         score: 10.0,
         level: "ERROR".into(),
