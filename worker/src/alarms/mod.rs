@@ -37,13 +37,16 @@ impl Duty {
         if self.every.is_zero() || self.evaluator.alarms.is_none() {
             return;
         }
-        let mut tick = tokio::time::interval(self.every);
+        // The first round after one period: heartbeats (ours included) are in by then.
+        let started = velo_jobs::record::now_ms() as i64;
+        let mut tick =
+            tokio::time::interval_at(tokio::time::Instant::now() + self.every, self.every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             match self.hold(&mut conn, &worker).await {
                 Ok(true) => {
-                    if let Err(e) = self.round(&mut conn).await {
+                    if let Err(e) = self.round(&mut conn, started).await {
                         tracing::warn!(error = %e, "alarm duty failed");
                     }
                 }
@@ -71,10 +74,12 @@ impl Duty {
     }
 
     /// Judge the operational rules, then send what is due.
-    async fn round(&self, conn: &mut ConnectionManager) -> anyhow::Result<()> {
+    async fn round(&self, conn: &mut ConnectionManager, started: i64) -> anyhow::Result<()> {
         let now = velo_jobs::record::now_ms() as i64;
         let alive_since = now - self.worker_dead_after.as_millis() as i64;
+        // This worker is alive, whatever its heartbeat says yet.
         let live: u32 = conn.zcount(keys::WORKERS, alive_since, "+inf").await?;
+        let live = live.max(1);
         let failing_since: Option<i64> = conn.get(SCAN_FAILING_SINCE).await?;
         let ev = self.evaluator.clone();
         let channels = self.channels.clone();
@@ -98,7 +103,9 @@ impl Duty {
                 live_workers: live,
                 scan_failing_secs: failing_since.map(secs),
                 waiting_runs: waiting,
-                idle_secs: store.last_evaluated_ms()?.map(secs),
+                // Idle since the newest evaluation, or since this worker started: a fresh
+                // installation has not stalled yet.
+                idle_secs: Some(secs(store.last_evaluated_ms()?.unwrap_or(0).max(started))),
             };
             let changes = record_system(store, rules, &facts, now).map_err(anyhow::Error::msg)?;
             if !changes.opened.is_empty() || !changes.resolved.is_empty() {
