@@ -22,6 +22,7 @@ impl Application {
         let ops = web::Data::new(crate::ops::OpsState::new(&settings));
         let dq = web::Data::new(crate::dq::DqState::new(&settings)?);
         let alarm_watch = web::Data::new(crate::alarms::AlarmWatch::default());
+        crate::alarms::duty::start(&settings);
         let networks = web::Data::new(
             policy::Networks::parse(&settings.internal_networks)
                 .map_err(|e| anyhow::anyhow!("internal_networks: {e}"))?,

@@ -47,11 +47,11 @@ impl Dq {
             let outcome = self.scan_once(&mut conn, &worker).await;
             // For the alarm duty's scan_failing rule: since when every scan has failed.
             let mark: redis::RedisResult<()> = match &outcome {
-                Ok(Some(_)) => conn.del(crate::alarms::SCAN_FAILING_SINCE).await,
+                Ok(Some(_)) => conn.del(velo_alarms::SCAN_FAILING_SINCE).await,
                 Ok(None) => Ok(()),
                 Err(_) => {
                     redis::cmd("SET")
-                        .arg(crate::alarms::SCAN_FAILING_SINCE)
+                        .arg(velo_alarms::SCAN_FAILING_SINCE)
                         .arg(velo_jobs::record::now_ms())
                         .arg("NX")
                         .query_async(&mut conn)

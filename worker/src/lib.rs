@@ -2,7 +2,6 @@
 //! blocking thread), writes the results back for any velo-web to read. Any number of workers
 //! share one Redis; each runs `worker_concurrency` jobs at once.
 
-pub mod alarms;
 pub mod dq;
 pub mod runner;
 pub mod signals;

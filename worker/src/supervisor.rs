@@ -2,8 +2,6 @@
 //! (restart, network) so the process carries on instead of exiting, and stopped gracefully on
 //! request: running jobs finish, fetched-but-unstarted ones go back to the queue.
 
-use crate::alarms::notify::Channels;
-use crate::alarms::Duty;
 use crate::dq::Dq;
 use crate::runner::Runner;
 use apalis::prelude::*;
@@ -15,6 +13,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use velo_alarms::notify::Channels;
+use velo_alarms::Duty;
 use velo_config::Settings;
 use velo_jobs::{keys, QueueMessage};
 use veloview::dq::scan::Evaluator;
@@ -62,6 +62,7 @@ impl Worker {
             every: Duration::from_secs(settings.alarm_check_secs),
             digest_every: Duration::from_secs(settings.alarm_digest_secs),
             worker_dead_after: dead_after,
+            counts_itself: true,
         });
         let dq = Arc::new(Dq {
             evaluator,

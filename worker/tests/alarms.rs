@@ -422,8 +422,13 @@ fn a_bad_run_fires_its_alarms_once_and_fixing_its_file_resolves_them() {
 }
 
 #[test]
-fn the_duty_judges_the_workers_and_resolves_when_enough_run() {
-    let mut s = stack("alarms-ops", WORKERS_RULE, 200, &[]);
+fn the_duty_judges_the_workers_and_velo_web_reports_when_none_is_left() {
+    let mut s = stack(
+        "alarms-ops",
+        WORKERS_RULE,
+        200,
+        &[("VELO_ALARM_DIGEST_SECS", "1")],
+    );
     // One worker, two wanted: the duty opens the system alarm and notifies.
     wait_until("the workers alarm", Duration::from_secs(30), || {
         let a = alarms_of(&s.store, SYSTEM_RUN);
@@ -432,7 +437,9 @@ fn the_duty_judges_the_workers_and_resolves_when_enough_run() {
     wait_until("its message", Duration::from_secs(30), || {
         (hook_rules(&s.hook) == ["workers"]).then_some(())
     });
-    assert_eq!(s.hook.received()[0].json()["runs"], json!([]));
+    let first = s.hook.received()[0].json();
+    assert_eq!(first["runs"], json!([]));
+    assert_eq!(first["alarms"][0]["value"], 1.0);
     s.sys.add_worker();
     wait_until(
         "the workers alarm resolved",
@@ -442,6 +449,30 @@ fn the_duty_judges_the_workers_and_resolves_when_enough_run() {
             (a == [row("workers", "ERROR", AlarmState::Resolved)]).then_some(())
         },
     );
+    // Every worker killed: nobody heartbeats, the workers' duty lock lapses, and velo-web (still
+    // up) reopens the alarm and sends the message itself (the reopening needs fewer than two
+    // live workers, which only happens after the kill).
+    s.sys.workers.clear();
+    let again = wait_until("the second message", Duration::from_secs(60), || {
+        let got = s.hook.received();
+        (got.len() == 2).then(|| got[1].json())
+    });
+    assert_eq!(again["rule"], "workers");
+    assert_eq!(again["alarms"][0]["state"], "open");
+    let id = again["alarms"][0]["id"].as_i64().unwrap();
+    // Once the last heartbeat has lapsed: no live worker at all.
+    wait_until("no live worker", Duration::from_secs(30), || {
+        let a = s.store.alarm(id).unwrap()?;
+        (a.value == Some(0.0) && a.message == "0 live workers, fewer than 2").then_some(())
+    });
+    let events: Vec<String> = s
+        .store
+        .alarm_events(id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(events, ["opened", "resolved", "reopened"]);
 }
 
 #[test]
@@ -541,7 +572,7 @@ fn a_burst_of_100_bad_runs_gives_one_digest_per_rule_and_channel() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let settings = velo_config::Settings::load_from(|k| vars.get(k).cloned()).unwrap();
-    let channels = velo_worker::alarms::notify::Channels::from_settings(&settings).unwrap();
+    let channels = velo_alarms::notify::Channels::from_settings(&settings).unwrap();
     let interval = 300_000;
     let t0 = 1_800_000_000_000;
     for run in 1000..1100 {

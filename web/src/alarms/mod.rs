@@ -4,6 +4,7 @@
 //! alarms page listen to.
 
 mod api;
+pub mod duty;
 mod events;
 
 pub use events::AlarmWatch;

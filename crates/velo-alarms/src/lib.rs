@@ -1,7 +1,9 @@
-//! Alarms in the worker. Per-run alarms are recorded by the evaluation itself (see
-//! `veloview::dq::scan::Evaluator::evaluate`); the rest is the alarm duty, done by one worker at
-//! a time under a Redis lock: judging the operational rules (live workers, a failing scan,
-//! evaluations stalled) and sending the notifications that are due, as digests.
+//! The alarm duty. Per-run alarms are recorded by the evaluation itself (see
+//! `veloview::dq::scan::Evaluator::evaluate`); the rest is done by one process at a time under a
+//! Redis lock: judging the operational rules (live workers, a failing scan, evaluations stalled)
+//! and sending the notifications that are due, as digests. Every worker and velo-web run it:
+//! while workers live one of them holds the lock; when none is left, the lock lapses and
+//! velo-web takes over, so that "no live worker" is reported (and notified) at all.
 
 pub mod notify;
 
@@ -29,6 +31,8 @@ pub struct Duty {
     pub digest_every: Duration,
     /// A worker with no heartbeat for this long is not alive.
     pub worker_dead_after: Duration,
+    /// Run by a worker: it is alive, whatever its heartbeat says yet.
+    pub counts_itself: bool,
 }
 
 impl Duty {
@@ -56,7 +60,7 @@ impl Duty {
         }
     }
 
-    /// Take the duty lock, or keep it if it is ours. It outlives a few rounds, so a worker that
+    /// Take the duty lock, or keep it if it is ours. It outlives a few rounds, so a process that
     /// dies hands the duty over after that long.
     async fn hold(&self, conn: &mut ConnectionManager, worker: &str) -> redis::RedisResult<bool> {
         let hold_ms = (self.every * 3).as_millis().max(1) as u64;
@@ -77,9 +81,12 @@ impl Duty {
     async fn round(&self, conn: &mut ConnectionManager, started: i64) -> anyhow::Result<()> {
         let now = velo_jobs::record::now_ms() as i64;
         let alive_since = now - self.worker_dead_after.as_millis() as i64;
-        // This worker is alive, whatever its heartbeat says yet.
         let live: u32 = conn.zcount(keys::WORKERS, alive_since, "+inf").await?;
-        let live = live.max(1);
+        let live = if self.counts_itself {
+            live.max(1)
+        } else {
+            live
+        };
         let failing_since: Option<i64> = conn.get(SCAN_FAILING_SINCE).await?;
         let ev = self.evaluator.clone();
         let channels = self.channels.clone();
