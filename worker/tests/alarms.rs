@@ -625,3 +625,27 @@ fn a_burst_of_100_bad_runs_gives_one_digest_per_rule_and_channel() {
     assert!(sizes.contains(&("pedestals".to_string(), 5)), "{sizes:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The scan's failures reach the duty: a run list that cannot be read fails every scan, the
+/// `scan_failing` alarm opens; readable again, the next scan succeeds and the alarm resolves.
+#[test]
+fn a_failing_scan_raises_an_alarm_that_clears_when_it_works_again() {
+    const SCAN_RULE: &str =
+        "[[rule]]\nname = \"scan\"\nkind = \"scan_failing\"\nlevel = \"ERROR\"\n";
+    let s = stack("alarms-scan", SCAN_RULE, 200, &[("VELO_DQ_SCAN_SECS", "1")]);
+    let list = s.sys.data.run_list();
+    let kept = std::fs::read(&list).unwrap();
+    std::fs::remove_file(&list).unwrap();
+    wait_until("the scan alarm", Duration::from_secs(30), || {
+        let a = alarms_of(&s.store, SYSTEM_RUN);
+        (a == [row("scan", "ERROR", AlarmState::Open)]).then_some(())
+    });
+    wait_until("its message", Duration::from_secs(30), || {
+        (hook_rules(&s.hook) == ["scan"]).then_some(())
+    });
+    std::fs::write(&list, kept).unwrap();
+    wait_until("the scan alarm resolved", Duration::from_secs(30), || {
+        let a = alarms_of(&s.store, SYSTEM_RUN);
+        (a == [row("scan", "ERROR", AlarmState::Resolved)]).then_some(())
+    });
+}
