@@ -180,6 +180,11 @@ fn the_api_lists_and_changes_alarms_with_authentication(s: &Stack) {
     let open = open.json();
     assert_eq!(open["alarms"].as_array().unwrap().len(), 2, "{open}");
     assert_eq!(open["counts"]["open"], 3, "{open}");
+    let counts = s.sys.http.get("/api/alarms/counts").json();
+    assert_eq!(
+        (counts["open"].as_u64(), counts["acknowledged"].as_u64()),
+        (Some(3), Some(0))
+    );
     let id = open["alarms"][0]["id"].as_i64().unwrap();
     let path = format!("/api/alarms/{id}/ack");
     let json = ("Content-Type", "application/json");

@@ -1,5 +1,6 @@
-//! `/api/alarms`: GET a page (filters `state`, `rule`, `run`; `limit`, `cursor`), GET one with
-//! its history, POST `{id}/ack` and `{id}/resolve` with `{"comment": text}` (authenticated).
+//! `/api/alarms`: GET a page (filters `state`, `rule`, `run`; `limit`, `cursor`), GET the counts,
+//! GET one with its history, POST `{id}/ack` and `{id}/resolve` with `{"comment": text}`
+//! (authenticated).
 
 use super::events::{self, AlarmWatch};
 use crate::dq::{auth, blocking, DqState};
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/alarms")
             .route("", web::get().to(list))
             .route("/events", web::get().to(events::stream))
+            .route("/counts", web::get().to(counts))
             .route("/{id}", web::get().to(one))
             .service(
                 web::resource("/{id}/ack")
@@ -96,6 +98,13 @@ async fn list(req: HttpRequest, state: web::Data<DqState>) -> Result<HttpRespons
         "next": page.next,
         "counts": counts,
     })))
+}
+
+/// `{"open", "acknowledged", "last_event"}`: what the navigation badge polls (two index
+/// lookups).
+async fn counts(state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
+    let c = blocking(&state, |_, store| store.alarm_counts()).await?;
+    Ok(HttpResponse::Ok().json(c))
 }
 
 fn alarm_id(path: &str) -> Result<i64, ApiError> {

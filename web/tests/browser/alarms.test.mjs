@@ -46,6 +46,8 @@ const badge = (page) => page.locator('#alarm-badge').evaluate((b) => (b.hidden ?
 test('the badge and the alarms page follow new alarms live, and acknowledging needs a login', async () => {
   const [, dead, noisy] = oldestFirst();
   const overview = await stack.newPage();
+  const streams = [];
+  overview.on('request', (r) => { if (new URL(r.url()).pathname === '/api/alarms/events') streams.push(r.url()); });
   await overview.goto(stack.base + '/velo_view');
   const alarms = await stack.newPage();
   // The unauthenticated acknowledgement below is refused on purpose.
@@ -104,6 +106,8 @@ test('the badge and the alarms page follow new alarms live, and acknowledging ne
   await alarms.locator(`#alarm-rows tr[data-id="${target.id}"] .alarm-resolve`).click();
   await waitFor('the resolved state', async () => (await alarmRows(alarms)).length === 0);
 
+  // Other pages poll the counts: no stream holding one of the browser's connections.
+  assert.deepEqual(streams, []);
   assert.equal(await overview.evaluate(() => window.notReloaded), true);
   assert.equal(await alarms.evaluate(() => window.notReloaded), true);
   for (const p of [overview, alarms]) {
