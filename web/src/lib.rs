@@ -1,5 +1,6 @@
 //! velo-web: the pages shifters open and the jobs API their browsers call.
 
+pub mod alarms;
 pub mod dq;
 pub mod jobs;
 pub mod ops;

@@ -4,6 +4,7 @@
 //! the binary; so are the pages' own script and style sheet. JSROOT is served from the npm install
 //! (`jsroot_dir`, read at start-up), so that browsers on a network without internet can draw.
 
+mod alarms;
 mod assets;
 mod flash;
 mod overview;
@@ -113,6 +114,7 @@ impl PagesState {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
+    alarms::configure(cfg);
     run_view::configure(cfg);
     site::configure(cfg);
     cfg.default_service(web::to(site::not_found));

@@ -21,6 +21,8 @@ impl Application {
         let pages = web::Data::new(crate::pages::PagesState::new(&settings)?);
         let ops = web::Data::new(crate::ops::OpsState::new(&settings));
         let dq = web::Data::new(crate::dq::DqState::new(&settings)?);
+        let alarm_watch = web::Data::new(crate::alarms::AlarmWatch::default());
+        crate::alarms::duty::start(&settings);
         let networks = web::Data::new(
             policy::Networks::parse(&settings.internal_networks)
                 .map_err(|e| anyhow::anyhow!("internal_networks: {e}"))?,
@@ -36,8 +38,10 @@ impl Application {
                 .app_data(pages.clone())
                 .app_data(ops.clone())
                 .app_data(dq.clone())
+                .app_data(alarm_watch.clone())
                 .configure(crate::ops::configure)
                 .configure(crate::jobs::configure)
+                .configure(crate::alarms::configure)
                 .configure(crate::dq::configure)
                 .configure(crate::pages::configure)
         })

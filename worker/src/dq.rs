@@ -44,7 +44,24 @@ impl Dq {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match self.scan_once(&mut conn, &worker).await {
+            let outcome = self.scan_once(&mut conn, &worker).await;
+            // For the alarm duty's scan_failing rule: since when every scan has failed.
+            let mark: redis::RedisResult<()> = match &outcome {
+                Ok(Some(_)) => conn.del(velo_alarms::SCAN_FAILING_SINCE).await,
+                Ok(None) => Ok(()),
+                Err(_) => {
+                    redis::cmd("SET")
+                        .arg(velo_alarms::SCAN_FAILING_SINCE)
+                        .arg(velo_jobs::record::now_ms())
+                        .arg("NX")
+                        .query_async(&mut conn)
+                        .await
+                }
+            };
+            if let Err(e) = mark {
+                tracing::debug!(error = %e, "scan status not recorded");
+            }
+            match outcome {
                 Ok(Some(n)) if n > 0 => tracing::info!(queued = n, "data-quality scan"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "data-quality scan failed"),
@@ -165,7 +182,12 @@ impl Dq {
         .await;
         let _: redis::RedisResult<()> = conn.del(keys::dq_pending(run)).await;
         Ok(match outcome? {
-            Ok(stored) => json!({"success": true, "data": stored_json(&stored)}),
+            Ok(stored) => {
+                if let Some(e) = &stored.alarm_error {
+                    tracing::warn!(run, error = %e, "alarms not recorded");
+                }
+                json!({"success": true, "data": stored_json(&stored)})
+            }
             Err(message) => json!({"success": false, "message": message}),
         })
     }

@@ -12,6 +12,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use velo_alarms::notify::Channels;
+use velo_alarms::Duty;
 use velo_config::Settings;
 use velo_jobs::{keys, QueueMessage};
 use veloview::dq::scan::Evaluator;
@@ -20,6 +22,7 @@ pub struct Worker {
     settings: Settings,
     id: String,
     dq: Arc<Dq>,
+    duty: Arc<Duty>,
 }
 
 impl Worker {
@@ -45,14 +48,23 @@ impl Worker {
         .map_err(|e| anyhow::anyhow!("data quality: {e}"))?;
         let timeout = Duration::from_secs(settings.job_timeout_secs.max(1));
         let scan_every = Duration::from_secs(settings.dq_scan_secs);
+        let evaluator = Arc::new(evaluator);
+        let dead_after = Duration::from_secs(
+            settings.worker_heartbeat_secs.max(1) * settings.worker_missed_heartbeats.max(1) as u64,
+        );
+        let duty = Arc::new(Duty {
+            evaluator: evaluator.clone(),
+            channels: Arc::new(Channels::from_settings(&settings)?),
+            every: Duration::from_secs(settings.alarm_check_secs),
+            digest_every: Duration::from_secs(settings.alarm_digest_secs),
+            worker_dead_after: dead_after,
+            counts_itself: true,
+        });
         let dq = Arc::new(Dq {
-            evaluator: Arc::new(evaluator),
+            evaluator,
             scan_every,
             eval_timeout: timeout,
-            worker_dead_after: Duration::from_secs(
-                settings.worker_heartbeat_secs.max(1)
-                    * settings.worker_missed_heartbeats.max(1) as u64,
-            ),
+            worker_dead_after: dead_after,
             pending_ttl: (scan_every * 10).max(timeout * settings.job_max_attempts.max(1)),
             result_ttl_secs: settings.result_ttl_secs.max(1),
             debug_delay: if settings.debug_tasks {
@@ -61,7 +73,12 @@ impl Worker {
                 Duration::ZERO
             },
         });
-        Ok(Worker { settings, id, dq })
+        Ok(Worker {
+            settings,
+            id,
+            dq,
+            duty,
+        })
     }
 
     /// The name this worker writes into the jobs it runs.
@@ -142,6 +159,7 @@ impl Worker {
         let beat = Duration::from_secs(s.worker_heartbeat_secs.max(1));
         let heart = tokio::spawn(heartbeat(conn.clone(), name.to_string(), beat));
         let scan = tokio::spawn(self.dq.clone().scan_loop(conn.clone(), name.to_string()));
+        let duty = tokio::spawn(self.duty.clone().run(conn.clone(), name.to_string()));
         let mut runner = Runner::new(s, conn.clone());
         runner.dq = Some(self.dq.clone());
         let runner = Arc::new(runner);
@@ -160,6 +178,7 @@ impl Worker {
         sweeper.abort();
         heart.abort();
         scan.abort();
+        duty.abort();
         // Leave the live-worker count at once rather than when the heartbeat lapses.
         let mut conn = conn;
         let _: redis::RedisResult<()> =

@@ -56,6 +56,28 @@ pub struct Settings {
     pub log_file: String,
     pub file_log_level: String,
     pub log_json: bool,
+    /// The alarm rules (docs/DATA_QUALITY.md, "Alarms"); empty or missing: no alarms.
+    pub alarms_config_file: PathBuf,
+    /// How often the alarm duty (operational rules, sending notifications) runs, in seconds.
+    pub alarm_check_secs: u64,
+    /// At most one notification per rule per this many seconds: a burst becomes one digest.
+    pub alarm_digest_secs: u64,
+    /// Where notifications are POSTed as JSON; empty: no webhook.
+    pub alarm_webhook_url: String,
+    /// The HMAC-SHA256 key of the webhook's `X-Velo-Signature` (set it in the environment,
+    /// VELO_ALARM_WEBHOOK_SECRET, not in a committed file).
+    pub alarm_webhook_secret: String,
+    /// Attempts per notification and channel, with exponential back-off from
+    /// `alarm_retry_base_ms` between them.
+    pub alarm_attempts: u32,
+    pub alarm_retry_base_ms: u64,
+    /// SMTP server for e-mail notifications (plain SMTP, e.g. the site's relay); empty: no
+    /// e-mail.
+    pub alarm_smtp_host: String,
+    pub alarm_smtp_port: u16,
+    pub alarm_email_from: String,
+    /// Recipients, comma-separated.
+    pub alarm_email_to: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +153,17 @@ const KEYS: &[&str] = &[
     "log_file",
     "file_log_level",
     "log_json",
+    "alarms_config_file",
+    "alarm_check_secs",
+    "alarm_digest_secs",
+    "alarm_webhook_url",
+    "alarm_webhook_secret",
+    "alarm_attempts",
+    "alarm_retry_base_ms",
+    "alarm_smtp_host",
+    "alarm_smtp_port",
+    "alarm_email_from",
+    "alarm_email_to",
 ];
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 //! against a live database at build time, no async runtime of their own in our API, and far
 //! fewer crates to build; the store's few queries are plain SQL shared by both backends.
 
+mod alarms;
 mod error;
 mod migrate;
 mod pg;
@@ -32,6 +33,10 @@ mod types;
 mod url;
 mod write;
 
+pub use alarms::{
+    Alarm, AlarmChanges, AlarmCounts, AlarmEvent, AlarmPage, AlarmQuery, AlarmState, Delivery,
+    Digest, NewFiring, MAX_ALARM_PAGE, SYSTEM_RUN,
+};
 pub use error::StoreError;
 pub use migrate::{migrations, Backend, Migration};
 pub use range::{node_of, RunRange, SeriesPoint, VarValue, MAX_RANGE};

@@ -34,10 +34,12 @@ macro_rules! migration {
 const SQLITE: &[Migration] = &[
     migration!(1, "0001_results", "sqlite"),
     migration!(2, "0002_signoff", "sqlite"),
+    migration!(3, "0003_alarms", "sqlite"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!(1, "0001_results", "postgres"),
     migration!(2, "0002_signoff", "postgres"),
+    migration!(3, "0003_alarms", "postgres"),
 ];
 
 /// The repository's migrations for `backend`, in order.

@@ -72,6 +72,10 @@ suite!(
     concurrent_openers_migrate_once,
     reopening_migrates_nothing_twice,
     an_older_database_is_upgraded,
+    alarms_open_update_resolve_and_reopen,
+    alarms_are_acknowledged_and_resolved_by_hand,
+    digests_bound_bursts_and_deliveries_are_logged,
+    trend_history_before_a_run,
 );
 
 fn node(key: &str, parent: Option<&str>, score: f64, level: &str) -> NodeRecord {
@@ -666,7 +670,7 @@ fn concurrent_openers_migrate_once(db: &Db) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for s in &stores {
-        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2]);
+        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3]);
     }
     stores[0].record(&evaluation(3, 1.0, "ERROR")).unwrap();
     assert!(stores[3].current(3).unwrap().is_some());
@@ -677,7 +681,7 @@ fn reopening_migrates_nothing_twice(db: &Db) {
     store.record(&evaluation(9, 70.0, "WARNING")).unwrap();
     drop(store);
     let again = open(db);
-    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2]);
+    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3]);
     assert_eq!(again.history(9).unwrap().len(), 1);
 }
 
@@ -717,4 +721,307 @@ fn an_older_database_is_upgraded(db: &Db) {
         matches!(err, StoreError::SchemaTooNew { found: 2, known: 1 }),
         "{err}"
     );
+}
+
+fn firing(rule: &str, subject: &str, value: f64) -> NewFiring {
+    NewFiring {
+        rule: rule.into(),
+        subject: subject.into(),
+        value: Some(value),
+        level: "ERROR".into(),
+        message: format!("{subject} is bad <b>"),
+    }
+}
+
+fn rules(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn alarms_open_update_resolve_and_reopen(db: &Db) {
+    let s = open(db);
+    let judged = rules(&["noise", "peds"]);
+    let c = s
+        .record_alarms(
+            7,
+            &judged,
+            &[
+                firing("noise", "noise", 10.0),
+                firing("peds", "peds.a", 1.0),
+            ],
+            1000,
+        )
+        .unwrap();
+    assert_eq!(c.opened.len(), 2);
+    // The same findings again: nothing new, last seen moves, the value follows.
+    let c2 = s
+        .record_alarms(
+            7,
+            &judged,
+            &[
+                firing("noise", "noise", 12.0),
+                firing("peds", "peds.a", 1.0),
+            ],
+            2000,
+        )
+        .unwrap();
+    assert!(c2.opened.is_empty() && c2.resolved.is_empty());
+    assert_eq!(c2.seen.len(), 2);
+    let all = s
+        .alarms(&AlarmQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.alarms.len(), 2);
+    let noise = all.alarms.iter().find(|a| a.rule == "noise").unwrap();
+    assert_eq!(
+        (noise.first_seen_ms, noise.last_seen_ms, noise.value),
+        (1000, 2000, Some(12.0))
+    );
+    assert_eq!(noise.state, AlarmState::Open);
+    assert_eq!(noise.message, "noise is bad <b>");
+    // Another run's findings and another rule's alarms are separate.
+    s.record_alarms(8, &judged, &[firing("noise", "noise", 1.0)], 2500)
+        .unwrap();
+    // Only "noise" fires now on run 7: the "peds" alarm resolves by itself.
+    let c3 = s
+        .record_alarms(7, &judged, &[firing("noise", "noise", 12.0)], 3000)
+        .unwrap();
+    assert_eq!(c3.resolved, vec![c.opened[1]]);
+    let peds = s.alarm(c.opened[1]).unwrap().unwrap();
+    assert_eq!(
+        (peds.state, peds.state_ms, peds.by_user.clone()),
+        (AlarmState::Resolved, 3000, None)
+    );
+    // Judging only "peds" leaves "noise" alone.
+    let c4 = s.record_alarms(7, &rules(&["peds"]), &[], 3500).unwrap();
+    assert!(c4.resolved.is_empty());
+    // It fires again: the same row reopens.
+    let c5 = s
+        .record_alarms(
+            7,
+            &judged,
+            &[
+                firing("noise", "noise", 12.0),
+                firing("peds", "peds.a", 2.0),
+            ],
+            4000,
+        )
+        .unwrap();
+    assert_eq!(c5.reopened, vec![c.opened[1]]);
+    let events: Vec<String> = s
+        .alarm_events(c.opened[1])
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(events, ["opened", "resolved", "reopened"]);
+    let counts = s.alarm_counts().unwrap();
+    assert_eq!((counts.open, counts.acknowledged), (3, 0));
+    // Filters and pages.
+    let q = |state, rule: Option<&str>, run| AlarmQuery {
+        state,
+        rule: rule.map(Into::into),
+        run,
+        limit: 100,
+        cursor: None,
+    };
+    assert_eq!(s.alarms(&q(None, None, Some(8))).unwrap().alarms.len(), 1);
+    assert_eq!(
+        s.alarms(&q(None, Some("noise"), None))
+            .unwrap()
+            .alarms
+            .len(),
+        2
+    );
+    assert_eq!(
+        s.alarms(&q(Some(AlarmState::Resolved), None, None))
+            .unwrap()
+            .alarms
+            .len(),
+        0
+    );
+    let p1 = s
+        .alarms(&AlarmQuery {
+            limit: 2,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(p1.alarms.len(), 2);
+    let p2 = s
+        .alarms(&AlarmQuery {
+            limit: 2,
+            cursor: p1.next,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(p2.alarms.len(), 1);
+    assert_eq!(p2.next, None);
+    // Bad findings are refused, nothing changes.
+    let mut bad = firing("noise", "noise", f64::NAN);
+    assert!(matches!(
+        s.record_alarms(7, &judged, &[bad.clone()], 5000),
+        Err(StoreError::Invalid(_))
+    ));
+    bad.value = Some(1.0);
+    bad.level = "OK".into();
+    assert!(matches!(
+        s.record_alarms(7, &judged, &[bad], 5000),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.record_alarms(7, &rules(&["x"]), &[firing("noise", "noise", 1.0)], 5000),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(s.alarm_counts().unwrap(), counts);
+}
+
+fn alarms_are_acknowledged_and_resolved_by_hand(db: &Db) {
+    let s = open(db);
+    let c = s
+        .record_alarms(
+            SYSTEM_RUN,
+            &rules(&["workers"]),
+            &[firing("workers", "workers", 0.0)],
+            1000,
+        )
+        .unwrap();
+    let id = c.opened[0];
+    assert!(matches!(
+        s.acknowledge_alarm(id, " ", "", 1100),
+        Err(StoreError::Invalid(_))
+    ));
+    let a = s
+        .acknowledge_alarm(id, "shifter", "looking <i>", 1200)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (a.state, a.by_user.as_deref(), a.comment.as_deref()),
+        (
+            AlarmState::Acknowledged,
+            Some("shifter"),
+            Some("looking <i>")
+        )
+    );
+    assert_eq!(s.alarm(id).unwrap().unwrap(), a);
+    // Acknowledged twice: refused.
+    assert!(matches!(
+        s.acknowledge_alarm(id, "shifter", "", 1300),
+        Err(StoreError::Invalid(_))
+    ));
+    // Still firing: it stays acknowledged.
+    s.record_alarms(
+        SYSTEM_RUN,
+        &rules(&["workers"]),
+        &[firing("workers", "workers", 0.0)],
+        1400,
+    )
+    .unwrap();
+    assert_eq!(
+        s.alarm(id).unwrap().unwrap().state,
+        AlarmState::Acknowledged
+    );
+    assert_eq!(s.alarm_counts().unwrap().acknowledged, 1);
+    let r = s
+        .resolve_alarm(id, "expert", "restarted", 1500)
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.state, AlarmState::Resolved);
+    assert!(matches!(
+        s.resolve_alarm(id, "expert", "", 1600),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        s.resolve_alarm(id + 1000, "expert", "", 1600).unwrap(),
+        None
+    );
+    let ev = s.alarm_events(id).unwrap();
+    let got: Vec<(&str, Option<&str>)> = ev
+        .iter()
+        .map(|e| (e.event.as_str(), e.by_user.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("opened", None),
+            ("acknowledged", Some("shifter")),
+            ("resolved", Some("expert"))
+        ]
+    );
+}
+
+fn digests_bound_bursts_and_deliveries_are_logged(db: &Db) {
+    let s = open(db);
+    let judged = rules(&["noise", "peds"]);
+    // 100 bad runs at once: one digest for "noise" listing them all, one for "peds".
+    for run in 1..=100 {
+        let mut f = vec![firing("noise", "noise", 1.0)];
+        if run == 50 {
+            f.push(firing("peds", "peds", 1.0));
+        }
+        s.record_alarms(run, &judged, &f, 1000).unwrap();
+    }
+    let d = s.take_digests(60_000, 2000).unwrap();
+    let mut sizes: Vec<(String, usize)> =
+        d.iter().map(|d| (d.rule.clone(), d.alarms.len())).collect();
+    sizes.sort();
+    assert_eq!(sizes, [("noise".to_string(), 100), ("peds".to_string(), 1)]);
+    let noise = d.iter().find(|d| d.rule == "noise").unwrap();
+    assert_eq!(
+        noise.alarms.iter().map(|a| a.run).collect::<Vec<_>>(),
+        (1..=100).collect::<Vec<u32>>()
+    );
+    // Nothing new: nothing to send.
+    assert!(s.take_digests(60_000, 3000).unwrap().is_empty());
+    // More alarms within the interval wait for it to pass, then go as one digest.
+    for run in 101..=130 {
+        s.record_alarms(run, &judged, &[firing("noise", "noise", 1.0)], 4000)
+            .unwrap();
+    }
+    assert!(s.take_digests(60_000, 5000).unwrap().is_empty());
+    let later = s.take_digests(60_000, 2000 + 60_001).unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].alarms.len(), 30);
+    s.record_delivery(noise.id, "webhook", true, 1, None, 2100)
+        .unwrap();
+    s.record_delivery(
+        noise.id,
+        "email",
+        false,
+        4,
+        Some("connection refused"),
+        2200,
+    )
+    .unwrap();
+    assert!(matches!(
+        s.record_delivery(noise.id, "pigeon", true, 1, None, 1),
+        Err(StoreError::Invalid(_))
+    ));
+    let log = s.deliveries(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (
+            log[0].channel.as_str(),
+            log[0].status.as_str(),
+            log[0].attempts
+        ),
+        ("email", "failed", 4)
+    );
+    assert_eq!(log[0].error.as_deref(), Some("connection refused"));
+    assert_eq!((log[1].rule.as_str(), log[1].alarms), ("noise", 100));
+}
+
+fn trend_history_before_a_run(db: &Db) {
+    let s = open(db);
+    for run in [3, 5, 9, 12] {
+        s.record(&evaluation(run, 90.0, "OK")).unwrap();
+    }
+    // The two runs before 12, oldest first.
+    assert_eq!(s.trend_before("noise.mean", 12, 2).unwrap(), [0.5, 0.9]);
+    assert_eq!(
+        s.trend_before("noise.mean", 10, 10).unwrap(),
+        [0.3, 0.5, 0.9]
+    );
+    assert!(s.trend_before("noise.mean", 3, 5).unwrap().is_empty());
+    assert!(s.last_evaluated_ms().unwrap().is_some());
 }

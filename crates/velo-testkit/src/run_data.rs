@@ -11,6 +11,11 @@ pub fn dq_config_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/dq.toml")
 }
 
+/// The repository's alarm rules.
+pub fn alarms_config_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/alarms.toml")
+}
+
 /// The corpus file every run is a copy of.
 pub fn corpus_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/peer/velo-dqm-seed1-zlib.root")
@@ -96,6 +101,10 @@ impl RunDataDir {
                 dq_config_file().display().to_string(),
             ),
             ("VELO_DQ_DATABASE_URL".into(), self.dq_database_url()),
+            (
+                "VELO_ALARMS_CONFIG_FILE".into(),
+                alarms_config_file().display().to_string(),
+            ),
             (
                 "VELO_RUN_INFO_FILE".into(),
                 self.root.join("RunInfo.csv").display().to_string(),

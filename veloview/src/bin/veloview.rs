@@ -2,6 +2,8 @@
 //! dataset.
 
 // Subcommands live in src/cli/, one module each, so this file stays a dispatcher.
+#[path = "../cli/alarms.rs"]
+mod alarms;
 #[path = "../cli/dq.rs"]
 mod dq;
 #[path = "../cli/plot.rs"]
@@ -28,12 +30,18 @@ fn main() -> ExitCode {
         Some("dump") if args.len() >= 2 => dump(&args[1], &args[2..]),
         Some("plot") => plot::run(&args[1..]),
         Some("dq") => dq::run(&args[1..]),
+        Some("alarms") => alarms::run(&args[1..]),
         Some("demo-data") => veloview::demo::run_command(&args[1..]),
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}{}\n{}", plot::USAGE, dq::USAGE);
+            println!("{USAGE}{}\n{}\n{}", plot::USAGE, dq::USAGE, alarms::USAGE);
             Ok(())
         }
-        _ => Err(format!("{USAGE}{}\n{}", plot::USAGE, dq::USAGE)),
+        _ => Err(format!(
+            "{USAGE}{}\n{}\n{}",
+            plot::USAGE,
+            dq::USAGE,
+            alarms::USAGE
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

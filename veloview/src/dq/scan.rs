@@ -3,6 +3,8 @@
 //! worker's scan and `veloview dq scan` both go through here, so they agree on what is due.
 
 use super::{evaluate_run, DqConfig, NodeResult, RunEvaluation};
+use crate::alarms::record::record_run;
+use crate::alarms::AlarmRules;
 use crate::runview::run_info;
 use crate::runview::RunData;
 use std::path::PathBuf;
@@ -46,6 +48,12 @@ pub struct Stored {
     pub score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// What the alarm rules changed, when there are rules and the run was evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<velo_dqstore::AlarmChanges>,
+    /// Why the alarms could not be recorded (the evaluation itself is stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm_error: Option<String>,
 }
 
 /// The run file's identity as the store keeps it; all empty when the run has no file.
@@ -63,6 +71,8 @@ pub struct Evaluator {
     digest: String,
     pub store: Store,
     run_info_file: Option<PathBuf>,
+    /// The alarm rules judged after each evaluation; `None`: no alarms.
+    pub alarms: Option<AlarmRules>,
 }
 
 impl Evaluator {
@@ -79,6 +89,7 @@ impl Evaluator {
             digest,
             store,
             run_info_file,
+            alarms: None,
         }
     }
 
@@ -88,12 +99,9 @@ impl Evaluator {
         let config = DqConfig::load(&s.dq_config_file)?;
         let store = Store::open(&s.dq_database_url).map_err(|e| e.to_string())?;
         let info = (!s.run_info_file.as_os_str().is_empty()).then(|| s.run_info_file.clone());
-        Ok(Evaluator::new(
-            RunData::from_settings(s),
-            config,
-            store,
-            info,
-        ))
+        let mut ev = Evaluator::new(RunData::from_settings(s), config, store, info);
+        ev.alarms = AlarmRules::from_settings(s)?;
+        Ok(ev)
     }
 
     pub fn config_digest(&self) -> &str {
@@ -220,6 +228,8 @@ impl Evaluator {
                 level: None,
                 score: None,
                 message: None,
+                alarms: None,
+                alarm_error: None,
             });
         };
         let result = evaluate_run(&self.data, &self.config, run);
@@ -233,6 +243,8 @@ impl Evaluator {
                     level: Some(ev.root.level.as_str().to_string()),
                     score: Some(ev.root.score.value()),
                     message: None,
+                    alarms: None,
+                    alarm_error: None,
                 };
                 (outcome_of(&ev), ev.reference_run, stored)
             }
@@ -245,25 +257,38 @@ impl Evaluator {
                     level: None,
                     score: None,
                     message: Some(message.clone()),
+                    alarms: None,
+                    alarm_error: None,
                 };
                 (EvalOutcome::Failed { message }, reference, stored)
             }
         };
-        let id = self
-            .store
-            .record(&NewEvaluation {
-                run,
-                file_path: file.path,
-                file_size: file.size,
-                file_mtime_ns: file.mtime_ns,
-                config_digest: self.digest.clone(),
-                reference_run,
-                evaluated_at_ms: now_ms(),
-                outcome,
-            })
-            .map_err(|e| e.to_string())?;
+        let new = NewEvaluation {
+            run,
+            file_path: file.path,
+            file_size: file.size,
+            file_mtime_ns: file.mtime_ns,
+            config_digest: self.digest.clone(),
+            reference_run,
+            evaluated_at_ms: now_ms(),
+            outcome,
+        };
+        let id = self.store.record(&new).map_err(|e| e.to_string())?;
+        // After the evaluation is stored: a trend rule compares with the runs before, and an
+        // alarm that cannot be recorded must not lose the evaluation.
+        let (alarms, alarm_error) = match &self.alarms {
+            None => (None, None),
+            Some(rules) => {
+                match record_run(&self.store, rules, run, &new.outcome, new.evaluated_at_ms) {
+                    Ok(changes) => (changes, None),
+                    Err(e) => (None, Some(e)),
+                }
+            }
+        };
         Ok(Stored {
             evaluation_id: Some(id),
+            alarms,
+            alarm_error,
             ..stored
         })
     }

@@ -48,6 +48,11 @@ const OWN: &[(&str, &[u8])] = &[
         include_bytes!("../../static/velo_monitor.css"),
     ),
     ("favicon.svg", include_bytes!("../../static/favicon.svg")),
+    (
+        "alarm_badge.js",
+        include_bytes!("../../static/alarm_badge.js"),
+    ),
+    ("alarms.js", include_bytes!("../../static/alarms.js")),
 ];
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "run_view/page.html",
     "run_view/dqs.html",
     "run_view/message.html",
+    "alarms.html",
 ];
 
 /// The templates, with `static_url(name="dir/file")` giving a static file's versioned URL from

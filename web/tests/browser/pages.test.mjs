@@ -70,7 +70,7 @@ test('every page loads in the site layout without console errors', async () => {
     assert.equal(await page.locator('meta[name=description]').getAttribute('content'),
       'A monitoring application for the LHCb Vertex Locator.');
     assert.deepEqual(await page.locator('.nav-top a').allTextContents(),
-      ['VELO view', 'Sensor view', 'Run view', 'TELL1 view', 'Special analyses']);
+      ['VELO view', 'Sensor view', 'Run view', 'TELL1 view', 'Special analyses', 'Alarms']);
     assert.equal(await page.locator('.nav-top li.active').count(), 1, `one section active on ${url}`);
     if (url.startsWith('/run_view')) await page.waitForFunction(() => window.veloPlotsDone !== undefined || !document.querySelector('.plot'));
     await assertClean(page, url);
@@ -103,7 +103,7 @@ test('unknown paths are a 404 page in the site layout', async () => {
   for (const url of ['/nowhere', '/velo_view/nowhere', '/special_analyses/nowhere', '/velo_view/trends/nowhere']) {
     const page = await open(url, 404);
     assert.equal(await text(page, '#main > h1'), '404 Page not found');
-    assert.equal(await page.locator('.nav-top a').count(), 5);
+    assert.equal(await page.locator('.nav-top a').count(), 6);
     await page.close();
   }
 });

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod sinks;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
