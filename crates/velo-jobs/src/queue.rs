@@ -27,27 +27,24 @@ pub async fn enqueue(
         .await?;
     let mut queue: RedisStorage<QueueMessage> =
         RedisStorage::new(conn.clone()).with_config(Config::default().queue(keys::QUEUE));
-    let push = queue.push(QueueMessage {
-        job_id: rec.id.clone(),
-        task_name: rec.task_name.clone(),
-        args: rec.args.clone(),
-    });
-    // One token per job, for one worker (see keys::WAKE). Sent behind the push on the same
-    // connection, without waiting for the push's answer in between: Redis runs them in that
-    // order. (Should the push be retried, after a Redis restart, the token may come first: a
-    // worker then fetches too early and the job waits for an idle worker's recheck. The record
-    // is stored and answered before either, so a worker always finds it.)
-    let mut token_conn = conn.clone();
-    let mut token_pipe = redis::pipe();
-    token_pipe
+    queue
+        .push(QueueMessage {
+            job_id: rec.id.clone(),
+            task_name: rec.task_name.clone(),
+            args: rec.args.clone(),
+        })
+        .await
+        .map_err(|e| QueueError(e.to_string()))?;
+    // One token per job, for one worker (see keys::WAKE), once the push has been answered: sent
+    // behind it without waiting, the token overtook a push that had to load its script first
+    // (the first job after Redis started), and that job waited for an idle worker's recheck.
+    let _: () = redis::pipe()
         .lpush(keys::WAKE, 1)
         .ignore()
         .ltrim(keys::WAKE, 0, keys::WAKE_MAX - 1)
-        .ignore();
-    let token = token_pipe.query_async::<()>(&mut token_conn);
-    let (pushed, token) = futures_util::join!(push, token);
-    pushed.map_err(|e| QueueError(e.to_string()))?;
-    token?;
+        .ignore()
+        .query_async(conn)
+        .await?;
     Ok(())
 }
 

@@ -140,7 +140,9 @@ async function httpOk(url) {
 }
 
 // Start everything; returns { base, dataDir, newPage, stop, logs }.
-export async function startStack({ workers = 1 } = {}) {
+// `scan`: the workers evaluate the demo runs themselves (every second), instead of the tests
+// recording evaluations.
+export async function startStack({ workers = 1, scan = false } = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-pages-'));
   const dataDir = path.join(tmp, 'runs');
   fs.mkdirSync(dataDir);
@@ -164,7 +166,7 @@ export async function startStack({ workers = 1 } = {}) {
     VELO_API_TOKENS_FILE: path.join(tmp, 'tokens.txt'),
     // The tests record the evaluations they show (importDq): the workers' own scan stays off,
     // so it does not replace them with evaluations of the demo files.
-    VELO_DQ_SCAN_SECS: '0',
+    VELO_DQ_SCAN_SECS: scan ? '1' : '0',
     VELO_RUN_INFO_FILE: path.join(dataDir, 'RunInfo.csv'),
     RUST_LOG: 'warn',
   };
