@@ -16,10 +16,10 @@
 
 use apalis_core::backend::{Backend, BackendConfig, WireFormatBackend};
 use apalis_core::worker::context::WorkerContext;
-use apalis_redis::{Config, RedisTask};
+use apalis_redis::{Config, RedisStorage, RedisTask};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 use std::collections::VecDeque;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -39,28 +39,19 @@ enum State {
     Dead,
 }
 
-/// A backend that is apalis-redis' `B` in everything but the moment it fetches.
-pub struct Gate<B> {
-    backend: B,
-    conn: ConnectionManager,
+/// apalis-redis' storage in everything but the moment it fetches.
+pub struct Gate<Args> {
+    storage: RedisStorage<Args>,
     /// Blocking pops only: a blocked connection serves nothing else.
     wake: MultiplexedConnection,
-    config: Config,
     state: Option<State>,
 }
 
-impl<B> Gate<B> {
-    pub fn new(
-        backend: B,
-        conn: ConnectionManager,
-        wake: MultiplexedConnection,
-        config: Config,
-    ) -> Self {
+impl<Args> Gate<Args> {
+    pub fn new(storage: RedisStorage<Args>, wake: MultiplexedConnection) -> Self {
         Gate {
-            backend,
-            conn,
+            storage,
             wake,
-            config,
             state: None,
         }
     }
@@ -80,8 +71,11 @@ impl<B> Gate<B> {
         )
     }
 
-    fn fetch(&self, worker: &WorkerContext) -> State {
-        let (mut conn, config, worker) = (self.conn.clone(), self.config.clone(), worker.clone());
+    /// apalis-redis' own fetch script, on the storage's connection and configuration.
+    fn fetch(&mut self, worker: &WorkerContext) -> State {
+        let config = self.storage.get_config().clone();
+        let mut conn = self.storage.get_connection().clone();
+        let worker = worker.clone();
         State::Fetching(
             async move { apalis_redis::queries::fetch_next(&mut conn, &worker, &config).await }
                 .boxed(),
@@ -89,10 +83,7 @@ impl<B> Gate<B> {
     }
 }
 
-impl<B> Backend for Gate<B>
-where
-    B: Backend<Task = RedisTask, Error = apalis_redis::Error>,
-{
+impl<Args> Backend for Gate<Args> {
     type Task = RedisTask;
     type Error = apalis_redis::Error;
 
@@ -102,7 +93,7 @@ where
         worker: &WorkerContext,
     ) -> Poll<Result<(), Self::Error>> {
         // Registration, heartbeats and re-enqueueing stay apalis-redis' own.
-        self.backend.poll_ready(cx, worker)
+        self.storage.poll_ready(cx, worker)
     }
 
     fn poll_next(
@@ -160,31 +151,31 @@ where
         cx: &mut Context<'_>,
         worker: &WorkerContext,
     ) -> Poll<Result<(), Self::Error>> {
-        self.backend.poll_close(cx, worker)
+        self.storage.poll_close(cx, worker)
     }
 }
 
-impl<B: BackendConfig> BackendConfig for Gate<B> {
-    type Id = B::Id;
-    type Args = B::Args;
-    type Kind = B::Kind;
-    type Config = B::Config;
-    type Layer = B::Layer;
+impl<Args> BackendConfig for Gate<Args> {
+    type Id = <RedisStorage<Args> as BackendConfig>::Id;
+    type Args = Args;
+    type Kind = <RedisStorage<Args> as BackendConfig>::Kind;
+    type Config = Config;
+    type Layer = <RedisStorage<Args> as BackendConfig>::Layer;
 
     fn config(&self) -> &Self::Config {
-        self.backend.config()
+        self.storage.config()
     }
 
     fn middleware(&mut self, worker: &mut WorkerContext) -> Self::Layer {
-        self.backend.middleware(worker)
+        self.storage.middleware(worker)
     }
 }
 
-impl<B: WireFormatBackend> WireFormatBackend for Gate<B> {
-    type Compact = B::Compact;
-    type Codec = B::Codec;
+impl<Args> WireFormatBackend for Gate<Args> {
+    type Compact = <RedisStorage<Args> as WireFormatBackend>::Compact;
+    type Codec = <RedisStorage<Args> as WireFormatBackend>::Codec;
 
     fn codec(&self) -> &Self::Codec {
-        self.backend.codec()
+        self.storage.codec()
     }
 }

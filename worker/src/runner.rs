@@ -47,22 +47,22 @@ impl Runner {
         task_id: &str,
     ) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
+        let taken = Taken { worker, task_id };
         let raw: Option<String> = conn.get(keys::job(&msg.job_id)).await?;
         let Some(mut rec) = raw.and_then(|s| serde_json::from_str::<JobRecord>(&s).ok()) else {
             tracing::warn!(id = %msg.job_id, "job record gone (expired?), skipping");
-            return self.ack(&mut conn, worker, task_id).await;
+            return self.ack(&mut conn, taken).await;
         };
         if rec.status.is_final() {
             // Handed out again after its worker looked dead, but it did finish.
-            return self.ack(&mut conn, worker, task_id).await;
+            return self.ack(&mut conn, taken).await;
         }
-        let ended = Ended { worker, task_id };
         if rec.attempts >= self.max_attempts {
             rec.fail(format!(
                 "Job abandoned: its worker stopped {} times while running it",
                 rec.attempts
             ));
-            return self.end(&mut conn, &rec, ended).await;
+            return self.end(&mut conn, &rec, taken).await;
         }
         rec.start(worker);
         self.save(&mut conn, &rec).await?;
@@ -103,17 +103,13 @@ impl Runner {
                 }
             }
         }
-        self.end(&mut conn, &rec, ended).await
+        self.end(&mut conn, &rec, taken).await
     }
 
-    async fn ack(
-        &self,
-        conn: &mut ConnectionManager,
-        worker: &str,
-        task_id: &str,
-    ) -> redis::RedisResult<()> {
+    /// Acknowledge the queue's task of a job that needs no run.
+    async fn ack(&self, conn: &mut ConnectionManager, taken: Taken<'_>) -> redis::RedisResult<()> {
         let mut pipe = redis::pipe();
-        velo_jobs::queue::ack(&mut pipe, worker, task_id);
+        velo_jobs::queue::ack(&mut pipe, taken.worker, taken.task_id);
         pipe.query_async(conn).await
     }
 
@@ -129,7 +125,7 @@ impl Runner {
         &self,
         conn: &mut ConnectionManager,
         rec: &JobRecord,
-        ended: Ended<'_>,
+        taken: Taken<'_>,
     ) -> redis::RedisResult<()> {
         let task = rec.task_name.as_str();
         let message = velo_jobs::record::done_message(rec);
@@ -137,7 +133,7 @@ impl Runner {
         let mut pipe = redis::pipe();
         pipe.set_ex(keys::job(&rec.id), json, self.ttl_secs)
             .ignore();
-        velo_jobs::queue::ack(&mut pipe, ended.worker, ended.task_id);
+        velo_jobs::queue::ack(&mut pipe, taken.worker, taken.task_id);
         let outcome = match rec.status {
             Status::Failed => metrics::failed(task),
             _ => metrics::finished(task),
@@ -162,9 +158,9 @@ impl Runner {
     }
 }
 
-/// Who ran the job, to acknowledge its queue task.
+/// The queue's task of a job and the worker that took it, to acknowledge it.
 #[derive(Clone, Copy)]
-struct Ended<'a> {
+struct Taken<'a> {
     worker: &'a str,
     task_id: &'a str,
 }

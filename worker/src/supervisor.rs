@@ -150,12 +150,9 @@ impl Worker {
             .emit_events(false)
             .heartbeat_interval(Duration::from_secs(s.worker_heartbeat_secs.max(1)))
             .missed_heartbeats(s.worker_missed_heartbeats.max(1));
-        let config_for_sweep = config.clone();
-        let storage = RedisStorage::<QueueMessage>::new(conn.clone()).with_config(config.clone());
-        let backend = fetch::Gate::new(storage, conn.clone(), wake, config);
-        let sweeper = tokio::spawn(sweep(
-            RedisStorage::new(conn.clone()).with_config(config_for_sweep),
-        ));
+        let storage = RedisStorage::<QueueMessage>::new(conn.clone()).with_config(config);
+        let sweeper = tokio::spawn(sweep(storage.clone()));
+        let backend = fetch::Gate::new(storage, wake);
         let beat = Duration::from_secs(s.worker_heartbeat_secs.max(1));
         let heart = tokio::spawn(heartbeat(conn.clone(), name.to_string(), beat));
         let scan = tokio::spawn(self.dq.clone().scan_loop(conn.clone(), name.to_string()));

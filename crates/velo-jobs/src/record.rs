@@ -124,9 +124,10 @@ impl JobRecord {
 /// The status of the job record `json`, read from its first field without parsing the rest
 /// (records written before `status` came first are parsed whole). `None`: not a job record.
 pub fn status_of(json: &str) -> Option<Status> {
-    let head = json.strip_prefix(r#"{"status":""#).and_then(|rest| {
-        let end = rest.find('"')?;
-        serde_json::from_str(&json[10..12 + end]).ok()
+    // `rest` starts with the status' opening quote; the name holds no escapes.
+    let head = json.strip_prefix(r#"{"status":"#).and_then(|rest| {
+        let close = rest.get(1..)?.find('"')? + 1;
+        serde_json::from_str(&rest[..=close]).ok()
     });
     head.or_else(|| {
         #[derive(Deserialize)]

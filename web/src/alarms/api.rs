@@ -6,7 +6,7 @@ use super::events::{self, AlarmWatch};
 use crate::dq::{auth, blocking, DqState};
 use crate::jobs::error::ApiError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::collections::HashMap;
 use velo_dqstore::{AlarmQuery, AlarmState, MAX_ALARM_PAGE};
@@ -23,23 +23,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/{id}/ack")
                     .route(web::post().to(ack))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(web::to(crate::jobs::error::method_not_allowed)),
             )
             .service(
                 web::resource("/{id}/resolve")
                     .route(web::post().to(resolve))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(web::to(crate::jobs::error::method_not_allowed)),
             )
-            .default_service(web::to(not_found)),
+            .default_service(web::to(crate::jobs::error::not_found)),
     );
-}
-
-async fn not_found() -> HttpResponse {
-    ApiError::not_found("Resource not found").error_response()
-}
-
-async fn method_not_allowed() -> HttpResponse {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
 }
 
 /// The list's query: every parameter checked, with a message naming it.

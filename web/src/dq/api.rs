@@ -8,7 +8,7 @@ use super::listing::{self, ListQuery, Verdict};
 use super::{blocking, tree, DqState};
 use crate::jobs::error::ApiError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -28,23 +28,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .service(
                         web::resource("/runs/{run}/signoff")
                             .route(web::post().to(sign_off))
-                            .default_service(web::to(method_not_allowed)),
+                            .default_service(web::to(crate::jobs::error::method_not_allowed)),
                     )
                     .route("/variables", web::get().to(variables))
                     .route("/changes", web::get().to(changes))
                     .configure(super::ranges::configure)
-                    .default_service(web::to(not_found)),
+                    .default_service(web::to(crate::jobs::error::not_found)),
             )
-            .default_service(web::to(not_found)),
+            .default_service(web::to(crate::jobs::error::not_found)),
     );
-}
-
-async fn not_found() -> HttpResponse {
-    ApiError::not_found("Resource not found").error_response()
-}
-
-async fn method_not_allowed() -> HttpResponse {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
 }
 
 /// The query string as text values: every parameter is checked here, with a message naming it.

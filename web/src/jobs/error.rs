@@ -36,6 +36,16 @@ impl ApiError {
     }
 }
 
+/// The JSON APIs' answer to a path they do not have (their scopes' default service).
+pub(crate) async fn not_found() -> HttpResponse {
+    ApiError::not_found("Resource not found").error_response()
+}
+
+/// The JSON APIs' answer to a method a resource does not take.
+pub(crate) async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status

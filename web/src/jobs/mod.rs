@@ -6,7 +6,7 @@ pub(crate) mod store;
 mod waiters;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use error::ApiError;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -70,28 +70,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("")
                     .route(web::get().to(list_jobs))
                     .route(web::post().to(create_job))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(web::to(error::method_not_allowed)),
             )
             .service(
                 web::resource("/{id}")
                     .name("job")
                     .route(web::get().to(get_job))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(web::to(error::method_not_allowed)),
             )
-            .default_service(web::to(not_found)),
+            .default_service(web::to(error::not_found)),
     );
 }
 
-async fn not_found() -> HttpResponse {
-    ApiError::not_found("Resource not found").error_response()
-}
-
-async fn method_not_allowed() -> HttpResponse {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").error_response()
-}
-
-/// The job as the API shows it: the record plus its absolute `uri`. Serialised straight from the
-/// record, so a result travels from Redis to the client as the text the worker wrote.
+/// A job in `GET /jobs`' list: the record plus its absolute `uri`. One job alone is answered by
+/// [`one_job_raw`], which splices the record's text instead.
 #[derive(Serialize)]
 struct JobView<'a> {
     #[serde(flatten)]
@@ -100,38 +92,34 @@ struct JobView<'a> {
 }
 
 #[derive(Serialize)]
-struct OneJob<'a> {
-    job: JobView<'a>,
-}
-
-#[derive(Serialize)]
 struct JobList<'a> {
     jobs: Vec<JobView<'a>>,
 }
 
-fn view<'a>(req: &HttpRequest, record: &'a JobRecord) -> JobView<'a> {
-    let uri = req
-        .url_for("job", [&record.id])
+/// The job's absolute URL, from the request's host.
+fn job_uri(req: &HttpRequest, id: &str) -> String {
+    req.url_for("job", [id])
         .map(|u| u.to_string())
-        .unwrap_or_default();
-    JobView { record, uri }
+        .unwrap_or_default()
+}
+
+fn view<'a>(req: &HttpRequest, record: &'a JobRecord) -> JobView<'a> {
+    JobView {
+        uri: job_uri(req, &record.id),
+        record,
+    }
 }
 
 fn one_job(status: StatusCode, req: &HttpRequest, rec: &JobRecord) -> HttpResponse {
-    HttpResponse::build(status).json(OneJob {
-        job: view(req, rec),
-    })
+    one_job_raw(status, req, &rec.id, &rec.to_json())
 }
 
 /// `{"job": record + uri}` from the record's JSON text, spliced rather than re-serialised: a
 /// plot's result (tens of kB) is neither parsed nor copied through serde. `record` is an object
 /// as serde_json writes it, ending with its closing brace.
 fn one_job_raw(status: StatusCode, req: &HttpRequest, id: &str, record: &str) -> HttpResponse {
-    let uri = req
-        .url_for("job", [id])
-        .map(|u| u.to_string())
-        .unwrap_or_default();
-    let uri = serde_json::to_string(&uri).expect("strings serialise");
+    // The host comes from the request: quoted and escaped as any JSON string.
+    let uri = serde_json::to_string(&job_uri(req, id)).expect("strings serialise");
     let fields = record.trim_end().strip_suffix('}').unwrap_or(record);
     let mut body = String::with_capacity(fields.len() + uri.len() + 20);
     body.push_str(r#"{"job":"#);
@@ -269,18 +257,19 @@ async fn wait_for_end(
         if let Some(ended) = reg.slot.ended() {
             return Ok(Some(ended));
         }
-        let rec = state.store.get_raw(id).await?;
-        let status = rec.as_deref().and_then(velo_jobs::record::status_of);
-        let Some(status) = status else {
+        let Some(raw) = state.store.get_raw(id).await? else {
             return Ok(None);
         };
-        let rec: Option<Arc<str>> = rec.map(Arc::from);
+        let Some(status) = velo_jobs::record::status_of(&raw) else {
+            return Ok(None);
+        };
+        let rec: Arc<str> = raw.into();
         if status.is_final() {
-            return Ok(rec);
+            return Ok(Some(rec));
         }
         tokio::select! {
             _ = woken => {}
-            _ = tokio::time::sleep_until(deadline) => return Ok(rec),
+            _ = tokio::time::sleep_until(deadline) => return Ok(Some(rec)),
         }
     }
 }

@@ -105,9 +105,9 @@ impl Store {
             .map_err(ApiError::unavailable)?;
         let holder = match (claimed, holder) {
             (Some(_), _) => return Ok(None),
-            (None, Some(holder)) if holder != rec.id => holder,
+            (None, Some(holder)) => holder,
             // Expired in between: claim it outright.
-            (None, _) => {
+            (None, None) => {
                 let _: () = conn
                     .set_ex(&key, &rec.id, self.ttl_secs)
                     .await
