@@ -18,7 +18,6 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "velo_view/overview.html",
     "velo_view/trends.html",
     "velo_view/detailed_trends.html",
-    "partials/run_range_form.html",
     "partials/sensor_selection.html",
     "partials/sensor_dq.html",
     "sensor_view.html",
