@@ -73,14 +73,8 @@ pub(crate) fn alarm_query(q: &HashMap<String, String>) -> Result<AlarmQuery, Api
     })
 }
 
-fn query(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
-    web::Query::<HashMap<String, String>>::from_query(req.query_string())
-        .map(|q| q.into_inner())
-        .map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))
-}
-
 async fn list(req: HttpRequest, state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
-    let q = alarm_query(&query(&req)?)?;
+    let q = alarm_query(&crate::dq::api::query(&req)?)?;
     let (page, counts) = blocking(&state, move |_, store| {
         Ok((store.alarms(&q)?, store.alarm_counts()?))
     })

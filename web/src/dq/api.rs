@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The query string as text values: every parameter is checked here, with a message naming it.
-pub(super) fn query(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
+pub(crate) fn query(req: &HttpRequest) -> Result<HashMap<String, String>, ApiError> {
     web::Query::<HashMap<String, String>>::from_query(req.query_string())
         .map(|q| q.into_inner())
         .map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))
