@@ -34,7 +34,8 @@ npm_install() {
     if [ ! -d web/node_modules/jsroot ] || [ ! -d web/node_modules/playwright-core ]; then
         (cd web && npm ci --silent)
     fi
-    if [ ! -f web/node_modules/jsroot/build/jsroot-velo.min.js ]; then
+    # (with its .br and .gz, which velo-web then need not make at every start).
+    if [ ! -f web/node_modules/jsroot/build/jsroot-velo.min.js.br ]; then
         (cd web && npm run --silent prepare)
     fi
 }

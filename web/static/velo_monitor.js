@@ -73,13 +73,17 @@
     return 'HTTP ' + res.status;
   }
 
-  // Submit one job and follow it to its end; resolves to the job's result.
-  async function runJob(args) {
+  // Submit one job and follow it to its end; resolves to the job's result. The job is queued at
+  // once, but its answer is read only once `gate` resolves: a hidden tab's plot (a cached result
+  // comes back whole, up to 200 kB of JSON) then does not take the main thread from the open
+  // tab's plot while that one draws.
+  async function runJob(args, gate) {
     let res = await fetch('/jobs', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ task_name: TASK, args: args }),
     });
+    await gate;
     if (res.status !== 201) throw new Error(await messageOf(res));
     let job = (await res.json()).job;
     while (job.status === 'queued' || job.status === 'started') {
@@ -252,8 +256,9 @@
     pane.querySelector('.plot').after(label);
   }
 
-  // `turn` resolves when this plot may draw: JSROOT is loaded and the plots before it are drawn.
-  async function loadPlot(container, turn) {
+  // `turn` resolves when this plot may draw: JSROOT is loaded and the plots before it are drawn;
+  // `gate` when its jobs' answers may be read (see runJob).
+  async function loadPlot(container, turn, gate) {
     const name = container.dataset.name;
     const title = container.dataset.title || name;
     const options = JSON.parse(container.dataset.options || '{}');
@@ -265,10 +270,10 @@
     spinner(container);
     container.parentElement.querySelectorAll('.reference-note, .reference-toggle').forEach((e) => e.remove());
     // The reference run's plot is a job of its own; a run without a reference simply has none.
-    const refJob = runJob(Object.assign({ reference: true }, args)).catch(() => null);
+    const refJob = runJob(Object.assign({ reference: true }, args), gate).catch(() => null);
     let result;
     try {
-      result = await runJob(args);
+      result = await runJob(args, gate);
     } catch (e) {
       errorBox(container, title, e.message);
       return;
@@ -318,7 +323,13 @@
       }
       const s = document.createElement('script');
       s.src = JSROOT_URL;
-      s.onload = () => resolve();
+      s.onload = () => {
+        // Histograms of thousands of bins (BCID, strips) drawn a pixel column at a time, as JSROOT
+        // does by itself only from 50,000 bins: the same picture from fewer SVG segments. Zoomed
+        // in to fewer bins than pixels, every bin is drawn again.
+        JSROOT.settings.OptimizeDraw = 2;
+        resolve();
+      };
       s.onerror = () => reject(new Error('the JSROOT library did not load (run `npm ci` in web)'));
       document.head.append(s);
     });
@@ -335,14 +346,16 @@
     const jsroot = loadJsroot();
     jsroot.catch(() => {}); // each plot reports the failure in its own box
     let turn = jsroot;
+    let gate = null;
     const loads = ordered.map((p, i) => {
-      const load = loadPlot(p, turn).catch((e) => {
+      const load = loadPlot(p, turn, gate).catch((e) => {
         errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
       });
       if (i === 0) {
         const first = load.then(() => { window.veloFirstPlotDone = performance.now(); });
         // The others wait for the first, whether it drew or failed.
         turn = Promise.all([jsroot, first]);
+        gate = first;
       }
       return load;
     });

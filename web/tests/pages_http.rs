@@ -281,3 +281,80 @@ async fn static_files_are_versioned_precompressed_and_revalidated() {
         );
     }
 }
+
+/// The JSROOT bundle's brotli and gzip versions made by `npm run prepare` are served from the
+/// first request (no start-up compression); stale ones, which no longer decode to the bundle,
+/// are never sent.
+#[actix_web::test]
+async fn precompressed_bundle_is_served_only_when_it_matches() {
+    let bundle = "/* the bundle */ var x = 1;".repeat(40);
+    let other = "/* an older bundle */".repeat(40);
+    let brotli_of = |s: &str| {
+        let mut out = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams::default();
+        brotli::BrotliCompress(&mut s.as_bytes(), &mut out, &params).unwrap();
+        out
+    };
+    let gzip_of = |s: &str| {
+        let mut c = libdeflater::Compressor::new(libdeflater::CompressionLvl::default());
+        let mut out = vec![0; c.gzip_compress_bound(s.len())];
+        let n = c.gzip_compress(s.as_bytes(), &mut out).unwrap();
+        out.truncate(n);
+        out
+    };
+    let fetch = |app_dir: PathBuf, coding: &'static str| async move {
+        let dir = run_list(&[300, 200, 100]);
+        let app = app!(settings: settings_with_jsroot(&dir, &app_dir));
+        let req = test::TestRequest::get()
+            .uri("/static/jsroot/jsroot-velo.min.js")
+            .insert_header(("Accept-Encoding", coding))
+            .to_request();
+        let res = test::call_service(&app, req).await;
+        let enc = res
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (enc, test::read_body(res).await.to_vec())
+    };
+    let build = |name: &str, br: &str, gz: &str| {
+        let dir = run_list(&[1]).join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("jsroot-velo.min.js"), &bundle).unwrap();
+        std::fs::write(dir.join("jsroot-velo.min.js.br"), brotli_of(br)).unwrap();
+        std::fs::write(dir.join("jsroot-velo.min.js.gz"), gzip_of(gz)).unwrap();
+        dir
+    };
+
+    let fresh = build("fresh", &bundle, &bundle);
+    let (enc, body) = fetch(fresh.clone(), "br").await;
+    assert_eq!(
+        enc.as_deref(),
+        Some("br"),
+        "served as brotli from the start"
+    );
+    assert_eq!(body, brotli_of(&bundle), "the file beside it, as made");
+    let (enc, body) = fetch(fresh, "gzip").await;
+    assert_eq!(enc.as_deref(), Some("gzip"));
+    assert_eq!(body, gzip_of(&bundle));
+
+    let stale = build("stale", &other, &other);
+    let (enc, body) = fetch(stale.clone(), "gzip").await;
+    assert_eq!(enc.as_deref(), Some("gzip"));
+    let mut plain = vec![0; bundle.len()];
+    let n = libdeflater::Decompressor::new()
+        .gzip_decompress(&body, &mut plain)
+        .unwrap();
+    assert_eq!(&plain[..n], bundle.as_bytes(), "gzip made afresh");
+    // Brotli is made in the background: until then the plain file goes out, never the stale one.
+    let (enc, body) = fetch(stale, "br").await;
+    let plain = match enc.as_deref() {
+        Some("br") => {
+            let mut out = Vec::new();
+            brotli::BrotliDecompress(&mut &body[..], &mut out).unwrap();
+            out
+        }
+        None => body,
+        other => panic!("unexpected encoding {other:?}"),
+    };
+    assert_eq!(plain, bundle.as_bytes());
+}

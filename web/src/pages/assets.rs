@@ -91,7 +91,7 @@ impl Assets {
             Ok(body) => {
                 files.insert(
                     format!("jsroot/{JSROOT_BUNDLE}"),
-                    Asset::new(JSROOT_BUNDLE, Bytes::from(body)),
+                    Asset::with_precompressed(JSROOT_BUNDLE, Bytes::from(body), &path),
                 );
             }
             Err(e) => {
@@ -103,7 +103,11 @@ impl Assets {
                 missing.push(format!("jsroot/{JSROOT_BUNDLE}"));
             }
         }
-        let pending: Vec<Arc<Asset>> = files.values().cloned().collect();
+        let pending: Vec<Arc<Asset>> = files
+            .values()
+            .filter(|a| a.brotli.get().is_none())
+            .cloned()
+            .collect();
         std::thread::spawn(move || {
             for a in pending {
                 let _ = a.brotli.set(brotli(&a.identity));
@@ -137,15 +141,46 @@ impl Assets {
 
 impl Asset {
     fn new(name: &str, identity: Bytes) -> Arc<Asset> {
+        Arc::new(Asset::make(name, identity, None, None))
+    }
+
+    /// A file whose brotli and gzip versions may lie next to it (`file.br`, `file.gz`, made by
+    /// `npm run prepare` for the JSROOT bundle: brotli at its best costs seconds of CPU, too
+    /// much for every start). Each is used only if it decodes to exactly this file, so a stale
+    /// or damaged one is made afresh instead of served.
+    fn with_precompressed(name: &str, identity: Bytes, path: &Path) -> Arc<Asset> {
+        let beside = |ext: &str| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(ext);
+            std::fs::read(p).ok()
+        };
+        let br = beside(".br").filter(|b| unbrotli(b).as_deref() == Some(&identity[..]));
+        let gz =
+            beside(".gz").filter(|g| gunzip(g, identity.len()).as_deref() == Some(&identity[..]));
+        if br.is_none() || gz.is_none() {
+            tracing::info!(
+                file = %path.display(),
+                "no up-to-date .br/.gz beside it (`npm run prepare` makes them): compressing at start-up"
+            );
+        }
+        let a = Asset::make(name, identity, gz.map(Bytes::from), br.map(Bytes::from));
+        Arc::new(a)
+    }
+
+    fn make(name: &str, identity: Bytes, gz: Option<Bytes>, br: Option<Bytes>) -> Asset {
         let mut h = twox_hash::XxHash64::with_seed(0);
         h.write(&identity);
-        Arc::new(Asset {
+        let brotli = OnceLock::new();
+        if let Some(br) = br {
+            let _ = brotli.set(br);
+        }
+        Asset {
             mime: mime_of(name),
             hash: format!("{:016x}", h.finish()),
-            gzip: Bytes::from(gzip(&identity)),
+            gzip: gz.unwrap_or_else(|| Bytes::from(gzip(&identity))),
             identity,
-            brotli: OnceLock::new(),
-        })
+            brotli,
+        }
     }
 }
 
@@ -164,6 +199,22 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let n = c.gzip_compress(data, &mut out).expect("bound is enough");
     out.truncate(n);
     out
+}
+
+/// `data` decoded, or None if it is not gzip of exactly `len` bytes.
+fn gunzip(data: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0; len];
+    let n = libdeflater::Decompressor::new()
+        .gzip_decompress(data, &mut out)
+        .ok()?;
+    (n == len).then_some(out)
+}
+
+/// `data` decoded, or None if it is not brotli.
+fn unbrotli(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &data[..], &mut out).ok()?;
+    Some(out)
 }
 
 fn brotli(data: &[u8]) -> Bytes {
