@@ -130,7 +130,7 @@ impl Worker {
     ) -> anyhow::Result<()> {
         let s = &self.settings;
         let client = redis::Client::open(s.redis_url.as_str())?;
-        let conn = client.get_connection_manager().await?;
+        let conn = velo_jobs::connection_manager(&client).await?;
         // The connection that blocks waiting for a job token: its replies may take RECHECK.
         let wake = client
             .get_multiplexed_async_connection_with_config(

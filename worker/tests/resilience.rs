@@ -107,6 +107,48 @@ fn web_and_workers_carry_on_after_redis_restarts() {
     );
 }
 
+/// Redis busy for longer than redis-rs' default response timeout (500 ms), as on a loaded host:
+/// velo-web and the worker wait for it, and the job is accepted and ends, not refused with 503.
+#[test]
+fn a_slow_redis_is_waited_for_not_reported_unavailable() {
+    let sys = System::start("slow-redis", 1, &[]);
+    assert_eq!(
+        sys.run("debug.sleep", json!({"ms": 1}))["status"],
+        "finished"
+    );
+    let url = sys.redis.url();
+    // A script that keeps Redis to itself for 1.5 s (Redis runs one command at a time).
+    let busy = std::thread::spawn({
+        let url = url.clone();
+        move || {
+            let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+            let script = "local t0 = redis.call('TIME') \
+                while true do \
+                  local t = redis.call('TIME') \
+                  if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 1500000 then return 1 end \
+                end";
+            let _: i64 = redis::cmd("EVAL").arg(script).arg(0).query(&mut c).unwrap();
+        }
+    });
+    let mut probe = redis::Client::open(url).unwrap().get_connection().unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    velo_testkit::wait_until("Redis to be busy", Duration::from_secs(10), || {
+        let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut probe);
+        pong.is_err().then_some(())
+    });
+    let r = sys.http.post(
+        "/jobs",
+        &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    busy.join().unwrap();
+    let id = r.json()["job"]["id"].as_str().unwrap().to_string();
+    let done = sys.wait_final(&id, Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+}
+
 #[test]
 fn sigterm_lets_the_running_job_finish_then_stops() {
     let mut sys = System::start("term", 1, &[]);

@@ -10,3 +10,19 @@ pub mod task;
 
 pub use record::{is_job_id, new_job_id, JobRecord, Status};
 pub use task::{ArgsError, QueueMessage, Task};
+
+/// How long velo-web and the workers wait for Redis to answer a command before giving up on it.
+/// redis-rs' default, 500 ms, is shorter than Redis can stall on a loaded two-core host (a
+/// browser starting beside the stack was enough): the request then failed with "the job queue
+/// is unavailable" while Redis was only slow. A Redis that is down fails at once, on the
+/// connection, whatever this says.
+pub const REDIS_RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A connection manager to `client` with [`REDIS_RESPONSE_TIMEOUT`].
+pub async fn connection_manager(
+    client: &redis::Client,
+) -> redis::RedisResult<redis::aio::ConnectionManager> {
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT));
+    client.get_connection_manager_with_config(config).await
+}

@@ -58,7 +58,7 @@ pub fn start(settings: &Settings) {
         let name = format!("velo-web-{}", std::process::id());
         loop {
             let conn = match redis::Client::open(s.redis_url.as_str()) {
-                Ok(c) => c.get_connection_manager().await,
+                Ok(c) => velo_jobs::connection_manager(&c).await,
                 Err(e) => Err(e),
             };
             match conn {

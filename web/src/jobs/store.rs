@@ -32,7 +32,7 @@ impl Store {
 
     pub async fn conn(&self) -> Result<ConnectionManager, ApiError> {
         self.conn
-            .get_or_try_init(|| self.client.get_connection_manager())
+            .get_or_try_init(|| velo_jobs::connection_manager(&self.client))
             .await
             .cloned()
             .map_err(ApiError::unavailable)
