@@ -454,13 +454,27 @@ fn the_duty_judges_the_workers_and_velo_web_reports_when_none_is_left() {
             (a == [row("workers", "ERROR", AlarmState::Resolved)]).then_some(())
         },
     );
+    // The shift hears that it cleared, on both channels.
+    let cleared = wait_until("the resolution message", Duration::from_secs(30), || {
+        let got = s.hook.received();
+        (got.len() >= 2).then(|| got[1].json())
+    });
+    assert_eq!(cleared["rule"], "workers", "{cleared}");
+    assert_eq!(cleared["resolved"], 1, "{cleared}");
+    assert_eq!(cleared["alarms"][0]["state"], "resolved", "{cleared}");
+    let mail = wait_until("the resolution e-mail", Duration::from_secs(30), || {
+        let got = s.smtp.received();
+        (got.len() >= 2).then(|| got[1].clone())
+    });
+    assert!(mail.subject().ends_with("(resolved)"), "{}", mail.subject());
+    assert!(mail.data.contains("[ERROR, resolved]"), "{}", mail.data);
     // Every worker killed: nobody heartbeats, the workers' duty lock lapses, and velo-web (still
     // up) reopens the alarm and sends the message itself (the reopening needs fewer than two
     // live workers, which only happens after the kill).
     s.sys.workers.clear();
-    let again = wait_until("the second message", Duration::from_secs(60), || {
+    let again = wait_until("the third message", Duration::from_secs(60), || {
         let got = s.hook.received();
-        (got.len() == 2).then(|| got[1].json())
+        (got.len() == 3).then(|| got[2].json())
     });
     assert_eq!(again["rule"], "workers");
     assert_eq!(again["alarms"][0]["state"], "open");

@@ -11,7 +11,7 @@ use serde_json::json;
 use sha2::Sha256;
 use std::time::Duration;
 use velo_config::Settings;
-use velo_dqstore::{Digest, Store, SYSTEM_RUN};
+use velo_dqstore::{AlarmState, Digest, Store, SYSTEM_RUN};
 
 /// How long one attempt may take, connection included.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -142,17 +142,26 @@ fn log(d: &Digest, channel: &str, ok: bool, error: &Option<String>) {
     }
 }
 
-/// The webhook's JSON: the rule, every alarm of the digest, and the runs they are about.
+/// The webhook's JSON: the rule, every alarm of the digest (each with its state: open,
+/// acknowledged or resolved), how many of them are resolved, and the runs they are about.
 pub fn webhook_body(d: &Digest) -> String {
     json!({
         "rule": d.rule,
         "digest_id": d.id,
         "created_ms": d.created_ms,
         "count": d.alarms.len(),
+        "resolved": resolved(d),
         "runs": runs(d),
         "alarms": d.alarms,
     })
     .to_string()
+}
+
+fn resolved(d: &Digest) -> usize {
+    d.alarms
+        .iter()
+        .filter(|a| a.state == AlarmState::Resolved)
+        .count()
 }
 
 fn runs(d: &Digest) -> Vec<u32> {
@@ -210,7 +219,18 @@ impl Email {
     }
 }
 
+/// The subject names the rule and the runs; a digest that only says alarms cleared says so.
 fn subject(d: &Digest) -> String {
+    let all_resolved = !d.alarms.is_empty() && resolved(d) == d.alarms.len();
+    let subject = subject_of_firings(d);
+    if all_resolved {
+        format!("{subject} (resolved)")
+    } else {
+        subject
+    }
+}
+
+fn subject_of_firings(d: &Digest) -> String {
     let runs = runs(d);
     match runs.as_slice() {
         [] => format!(
@@ -228,7 +248,14 @@ fn subject(d: &Digest) -> String {
 }
 
 fn email_body(d: &Digest) -> String {
-    let mut text = format!("{} alarm(s) of rule {}:\n\n", d.alarms.len(), d.rule);
+    let mut text = match resolved(d) {
+        0 => format!("{} alarm(s) of rule {}:\n\n", d.alarms.len(), d.rule),
+        n => format!(
+            "{} alarm(s) of rule {} ({n} of them resolved):\n\n",
+            d.alarms.len(),
+            d.rule
+        ),
+    };
     for a in d.alarms.iter().take(MAX_LISTED) {
         let run = if a.run == SYSTEM_RUN {
             "system".to_string()
@@ -238,7 +265,15 @@ fn email_body(d: &Digest) -> String {
         // Messages come from node titles and keys, which a ROOT file does not choose; still,
         // one line per alarm whatever they hold.
         let message = a.message.replace(['\r', '\n'], " ");
-        text.push_str(&format!("- {run} [{}] {}: {message}\n", a.level, a.subject));
+        let state = if a.state == AlarmState::Resolved {
+            ", resolved"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "- {run} [{}{state}] {}: {message}\n",
+            a.level, a.subject
+        ));
     }
     if d.alarms.len() > MAX_LISTED {
         text.push_str(&format!("... and {} more\n", d.alarms.len() - MAX_LISTED));

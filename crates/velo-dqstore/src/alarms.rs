@@ -122,7 +122,8 @@ pub struct AlarmCounts {
     pub last_event: Option<i64>,
 }
 
-/// A notification to send: the alarms a rule opened since its previous digest.
+/// A notification to send: the alarms a rule opened, reopened or resolved since its previous
+/// digest (each once, in its current state).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Digest {
     pub id: i64,
@@ -534,16 +535,17 @@ impl Store {
         })
     }
 
-    /// Take the notifications due at `now_ms`: for each rule with alarms opened (or reopened)
-    /// and not yet notified, and no digest in the last `interval_ms`, one digest listing them
-    /// all. A burst of alarms of one rule thus costs one message per interval.
+    /// Take the notifications due at `now_ms`: for each rule with alarms opened, reopened or
+    /// resolved and not yet notified, and no digest in the last `interval_ms`, one digest
+    /// listing them all, each in its current state. A burst of alarms of one rule thus costs
+    /// one message per interval, and the shift also hears when what it was told of clears.
     pub fn take_digests(&self, interval_ms: i64, now_ms: i64) -> Result<Vec<Digest>, StoreError> {
         self.with(|c| {
             c.write(|c| {
                 let pending: Vec<String> = c
                     .rows(
                         "SELECT DISTINCT a.rule FROM alarm_events e JOIN alarms a ON a.id = e.alarm_id
-                         WHERE e.digest_id IS NULL AND e.event IN ('opened', 'reopened')",
+                         WHERE e.digest_id IS NULL AND e.event IN ('opened', 'reopened', 'resolved')",
                         &[],
                     )?
                     .iter()
@@ -569,7 +571,7 @@ impl Store {
                         .i64(0)?;
                     c.exec(
                         "UPDATE alarm_events SET digest_id = $1
-                         WHERE digest_id IS NULL AND event IN ('opened', 'reopened')
+                         WHERE digest_id IS NULL AND event IN ('opened', 'reopened', 'resolved')
                            AND alarm_id IN (SELECT id FROM alarms WHERE rule = $2)",
                         &[Param::int(id), Param::text(&rule)],
                     )?;

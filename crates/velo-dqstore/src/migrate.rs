@@ -35,11 +35,13 @@ const SQLITE: &[Migration] = &[
     migration!(1, "0001_results", "sqlite"),
     migration!(2, "0002_signoff", "sqlite"),
     migration!(3, "0003_alarms", "sqlite"),
+    migration!(4, "0004_notify_resolutions", "sqlite"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!(1, "0001_results", "postgres"),
     migration!(2, "0002_signoff", "postgres"),
     migration!(3, "0003_alarms", "postgres"),
+    migration!(4, "0004_notify_resolutions", "postgres"),
 ];
 
 /// The repository's migrations for `backend`, in order.

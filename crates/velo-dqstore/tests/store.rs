@@ -75,6 +75,7 @@ suite!(
     alarms_open_update_resolve_and_reopen,
     alarms_are_acknowledged_and_resolved_by_hand,
     digests_bound_bursts_and_deliveries_are_logged,
+    resolutions_are_notified_and_an_upgrade_sends_no_history,
     trend_history_before_a_run,
 );
 
@@ -670,7 +671,7 @@ fn concurrent_openers_migrate_once(db: &Db) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for s in &stores {
-        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3]);
+        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4]);
     }
     stores[0].record(&evaluation(3, 1.0, "ERROR")).unwrap();
     assert!(stores[3].current(3).unwrap().is_some());
@@ -681,7 +682,7 @@ fn reopening_migrates_nothing_twice(db: &Db) {
     store.record(&evaluation(9, 70.0, "WARNING")).unwrap();
     drop(store);
     let again = open(db);
-    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3]);
+    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3, 4]);
     assert_eq!(again.history(9).unwrap().len(), 1);
 }
 
@@ -948,6 +949,55 @@ fn alarms_are_acknowledged_and_resolved_by_hand(db: &Db) {
             ("resolved", Some("expert"))
         ]
     );
+}
+
+/// Resolutions go out in the digests like openings, each alarm in its current state; an
+/// acknowledgement does not; and the resolutions recorded before the version that notifies them
+/// are not sent on upgrade.
+fn resolutions_are_notified_and_an_upgrade_sends_no_history(db: &Db) {
+    let backend = if db.url.starts_with("postgres") {
+        velo_dqstore::Backend::Postgres
+    } else {
+        velo_dqstore::Backend::Sqlite
+    };
+    let judged = rules(&["noise"]);
+    let bad = [firing("noise", "noise", 1.0)];
+    let states = |d: &[Digest]| -> Vec<(u32, AlarmState)> {
+        d.iter()
+            .flat_map(|d| d.alarms.iter().map(|a| (a.run, a.state)))
+            .collect()
+    };
+    // The version before: run 1's alarm opened, notified, then resolved (not notified then).
+    let old = Store::open_with_migrations(&db.url, &migrations(backend)[..3]).unwrap();
+    old.record_alarms(1, &judged, &bad, 1000).unwrap();
+    assert_eq!(old.take_digests(1000, 1000).unwrap().len(), 1);
+    let c = old.record_alarms(1, &judged, &[], 2000).unwrap();
+    assert_eq!(c.resolved.len(), 1);
+    drop(old);
+
+    let s = open(db);
+    assert_eq!(s.take_digests(1000, 10_000).unwrap(), vec![]);
+    // Opened: told as open; resolved: told again, as resolved.
+    s.record_alarms(2, &judged, &bad, 20_000).unwrap();
+    let d = s.take_digests(1000, 20_000).unwrap();
+    assert_eq!(states(&d), [(2, AlarmState::Open)]);
+    s.record_alarms(2, &judged, &[], 20_500).unwrap();
+    // Within the rule's interval it waits, then goes.
+    assert_eq!(s.take_digests(1000, 20_600).unwrap(), vec![]);
+    let d = s.take_digests(1000, 21_001).unwrap();
+    assert_eq!(states(&d), [(2, AlarmState::Resolved)]);
+    // Acknowledged: nothing to tell.
+    let c = s.record_alarms(3, &judged, &bad, 30_000).unwrap();
+    assert_eq!(s.take_digests(1000, 30_000).unwrap().len(), 1);
+    s.acknowledge_alarm(c.opened[0], "shifter", "on it", 31_000)
+        .unwrap();
+    assert_eq!(s.take_digests(1000, 40_000).unwrap(), vec![]);
+    // Opened and resolved between two digests: told once, as resolved.
+    s.record_alarms(4, &judged, &bad, 50_000).unwrap();
+    s.record_alarms(4, &judged, &[], 50_500).unwrap();
+    let d = s.take_digests(1000, 60_000).unwrap();
+    assert_eq!(states(&d), [(4, AlarmState::Resolved)]);
+    assert_eq!(s.take_digests(1000, 70_000).unwrap(), vec![]);
 }
 
 fn digests_bound_bursts_and_deliveries_are_logged(db: &Db) {
