@@ -256,3 +256,40 @@ fn each_job_queued_leaves_one_token_for_one_worker() {
         (tokens(&mut redis) == 0).then_some(())
     });
 }
+
+/// A long-poll that arrives after its job ended is answered from the end's announcement, which
+/// velo-web already received, not by reading the record back from Redis (issue 11). Seen in
+/// Redis itself: the record's key stays untouched (`OBJECT IDLETIME`, which does not touch it).
+#[test]
+fn a_poll_after_the_end_is_answered_without_reading_redis() {
+    let sys = System::start("recent", 1, &[]);
+    let job = sys.http.submit("debug.sleep", json!({"ms": 1}));
+    let id = job["id"].as_str().unwrap().to_string();
+    let key = velo_jobs::keys::job(&id);
+    let mut redis = redis::Client::open(sys.redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let idle = |redis: &mut redis::Connection| -> i64 {
+        redis::cmd("OBJECT")
+            .arg("IDLETIME")
+            .arg(&key)
+            .query(redis)
+            .unwrap()
+    };
+    // Ended (read straight from Redis), then left alone for a second or more.
+    velo_testkit::wait_until("the job to end", Duration::from_secs(30), || {
+        let raw: Option<String> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
+        raw.filter(|r| r.contains("\"finished\"")).map(|_| ())
+    });
+    velo_testkit::wait_until("the record to idle", Duration::from_secs(5), || {
+        (idle(&mut redis) >= 1).then_some(())
+    });
+    let done = sys.http.wait(&id, 5.0);
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_eq!(done["id"], id.as_str());
+    assert!(
+        idle(&mut redis) >= 1,
+        "velo-web read the record back from Redis"
+    );
+}

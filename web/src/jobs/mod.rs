@@ -253,8 +253,13 @@ async fn wait_for_end(
         let woken = reg.slot.notify.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        // A worker's announcement carries the final record: no need to read it back.
-        if let Some(ended) = reg.slot.ended() {
+        // A worker's announcement carries the final record, whether it came while this request
+        // waited or just before it arrived: no need to read it back.
+        if let Some(ended) = reg
+            .slot
+            .ended()
+            .or_else(|| state.waiters.recently_ended(id))
+        {
             return Ok(Some(ended));
         }
         let Some(raw) = state.store.get_raw(id).await? else {

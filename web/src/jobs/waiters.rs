@@ -1,18 +1,64 @@
 //! Long-poll wake-ups: one Redis subscription per velo-web process to the channel workers publish
 //! ended jobs on (id and final record), fanned out to the requests waiting on those ids, which
-//! answer with the record they are handed instead of reading it back. After losing Redis the
+//! answer with the record they are handed instead of reading it back; the last seconds of them
+//! are kept for long-polls that arrive after their job ended. After losing Redis the
 //! subscription is re-made and every waiter is woken to re-read its job, since messages sent
 //! meanwhile are lost.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use velo_jobs::keys;
+
+/// How long an announced final record is kept for long-polls that come after it.
+const RECENT_FOR: Duration = Duration::from_secs(10);
+/// And how much of them at most (a 2048-bin plot's record is 66 kB).
+const RECENT_BYTES: usize = 32 << 20;
 
 #[derive(Default)]
 pub struct Waiters {
     by_id: Mutex<HashMap<String, Arc<Slot>>>,
+    recent: Mutex<Recent>,
+}
+
+/// The final records announced in the last [`RECENT_FOR`]. A quick job usually ends before its
+/// long-poll arrives (the browser asks right after submitting): that request is answered from
+/// the announcement this process already received, instead of reading the record back from
+/// Redis (a round trip and the whole result again, issue 11).
+#[derive(Default)]
+struct Recent {
+    /// Announcement times, oldest first, to expire by.
+    order: VecDeque<(Instant, String)>,
+    by_id: HashMap<String, (Instant, Arc<str>)>,
+    bytes: usize,
+}
+
+impl Recent {
+    fn insert(&mut self, id: &str, record: Arc<str>, now: Instant) {
+        self.bytes += record.len();
+        if let Some((_, old)) = self.by_id.insert(id.to_string(), (now, record)) {
+            self.bytes -= old.len();
+        }
+        self.order.push_back((now, id.to_string()));
+        while let Some((at, _)) = self.order.front() {
+            if now.duration_since(*at) <= RECENT_FOR && self.bytes <= RECENT_BYTES {
+                break;
+            }
+            let (at, old_id) = self.order.pop_front().expect("front exists");
+            // Unless a later announcement of the same id replaced it.
+            if self.by_id.get(&old_id).is_some_and(|(t, _)| *t == at) {
+                if let Some((_, old)) = self.by_id.remove(&old_id) {
+                    self.bytes -= old.len();
+                }
+            }
+        }
+    }
+
+    fn get(&self, id: &str, now: Instant) -> Option<Arc<str>> {
+        let (at, rec) = self.by_id.get(id)?;
+        (now.duration_since(*at) <= RECENT_FOR).then(|| rec.clone())
+    }
 }
 
 /// What the requests waiting on one job share.
@@ -52,17 +98,29 @@ impl Waiters {
         }
     }
 
-    /// Hand a job's final record to its waiters. Most jobs have none (nobody long-polls them
-    /// from this process): those cost a map lookup, not a copy.
+    /// Hand a job's final record to its waiters, and keep it for the long-polls still to come.
     fn ended(&self, message: &str) {
         let Some((id, record)) = velo_jobs::record::parse_done_message(message) else {
             return;
         };
+        let record: Arc<str> = Arc::from(record);
+        self.recent
+            .lock()
+            .expect("recent lock")
+            .insert(id, record.clone(), Instant::now());
         let slot = self.by_id.lock().expect("waiters lock").get(id).cloned();
         if let Some(slot) = slot {
-            *slot.ended.lock().expect("slot lock") = Some(Arc::from(record));
+            *slot.ended.lock().expect("slot lock") = Some(record);
             slot.notify.notify_waiters();
         }
+    }
+
+    /// The final record of `id` if a worker announced it in the last [`RECENT_FOR`].
+    pub fn recently_ended(&self, id: &str) -> Option<Arc<str>> {
+        self.recent
+            .lock()
+            .expect("recent lock")
+            .get(id, Instant::now())
     }
 
     fn wake_all(&self) {
@@ -109,5 +167,34 @@ impl Drop for Registration<'_> {
         if map.get(&self.id).is_some_and(|s| Arc::strong_count(s) <= 2) {
             map.remove(&self.id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_records_expire_by_age_and_by_size() {
+        let t0 = Instant::now();
+        let mut r = Recent::default();
+        r.insert("a", Arc::from("{\"status\":\"finished\"}"), t0);
+        assert!(r.get("a", t0 + RECENT_FOR).is_some());
+        assert!(r
+            .get("a", t0 + RECENT_FOR + Duration::from_millis(1))
+            .is_none());
+        assert!(r.get("b", t0).is_none());
+        // Another announcement after the first expired drops it for good.
+        r.insert("b", Arc::from("x"), t0 + RECENT_FOR * 2);
+        assert!(!r.by_id.contains_key("a"));
+        assert_eq!(r.bytes, 1);
+        // Past the byte bound the oldest go first, however young.
+        let big: Arc<str> = Arc::from("y".repeat(RECENT_BYTES / 2 + 1));
+        let t1 = t0 + RECENT_FOR * 2;
+        r.insert("c", big.clone(), t1);
+        r.insert("d", big, t1);
+        assert!(r.get("b", t1).is_none() && r.get("c", t1).is_none());
+        assert!(r.get("d", t1).is_some());
+        assert!(r.bytes <= RECENT_BYTES);
     }
 }
