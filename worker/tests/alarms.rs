@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::time::Duration;
 use velo_dqstore::{AlarmQuery, AlarmState, Store, SYSTEM_RUN};
-use velo_testkit::{wait_until, RunDataDir};
+use velo_testkit::{wait_until, PostgresServer, RunDataDir};
 
 const SECRET: &str = "test-secret-not-for-production";
 const TOKEN: &str = "alarm-test-token-0123456789";
@@ -84,6 +84,12 @@ fn stack(tag: &str, rules: &str, status: u16, extra: &[(&str, &str)]) -> Stack {
     env.push(("VELO_API_TOKENS_FILE", tokens.to_str().unwrap()));
     env.extend_from_slice(extra);
     let sys = System::start_with(data, 1, &env);
+    // The store the services use: the directory's SQLite, or the one `extra` names.
+    let url = extra
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == "VELO_DQ_DATABASE_URL")
+        .map_or(url, |(_, v)| v.to_string());
     let store = Store::open(&url).expect("store");
     Stack {
         sys,
@@ -259,7 +265,20 @@ fn hook_rules(hook: &WebhookReceiver) -> Vec<String> {
 
 #[test]
 fn a_bad_run_fires_its_alarms_once_and_fixing_its_file_resolves_them() {
-    let s = stack("alarms-run", LEVEL_RULES, 200, &[]);
+    bad_run_fires_and_clears(&stack("alarms-run", LEVEL_RULES, 200, &[]));
+}
+
+/// The same with the store on PostgreSQL (workers on several hosts): the evaluation's alarm
+/// transaction, the duty's digests and the API on the other backend.
+#[test]
+fn a_bad_run_fires_and_clears_its_alarms_on_postgresql() {
+    let pg = PostgresServer::start();
+    let url = pg.create_database("alarms_run");
+    let extra = [("VELO_DQ_DATABASE_URL", url.as_str())];
+    bad_run_fires_and_clears(&stack("alarms-pg", LEVEL_RULES, 200, &extra));
+}
+
+fn bad_run_fires_and_clears(s: &Stack) {
     // The clean first run: no alarm.
     let data = evaluate(&s.sys, s.sys.data.run, false);
     assert_eq!(data["alarms"]["opened"], json!([]), "{data}");
