@@ -379,7 +379,7 @@ fn bad_run_fires_and_clears(s: &Stack) {
         3
     );
 
-    the_api_lists_and_changes_alarms_with_authentication(&s);
+    the_api_lists_and_changes_alarms_with_authentication(s);
 
     // Fix the run: its files rewritten without the problem. The file changed, so the next
     // evaluation judges it again, and its alarms resolve.
