@@ -154,7 +154,8 @@ impl Asset {
             p.push(ext);
             std::fs::read(p).ok()
         };
-        let br = beside(".br").filter(|b| unbrotli(b).as_deref() == Some(&identity[..]));
+        let br =
+            beside(".br").filter(|b| unbrotli(b, identity.len()).as_deref() == Some(&identity[..]));
         let gz =
             beside(".gz").filter(|g| gunzip(g, identity.len()).as_deref() == Some(&identity[..]));
         if br.is_none() || gz.is_none() {
@@ -210,11 +211,15 @@ fn gunzip(data: &[u8], len: usize) -> Option<Vec<u8>> {
     (n == len).then_some(out)
 }
 
-/// `data` decoded, or None if it is not brotli.
-fn unbrotli(data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    brotli::BrotliDecompress(&mut &data[..], &mut out).ok()?;
-    Some(out)
+/// `data` decoded, or None if it is not brotli of exactly `len` bytes (reading stops past that).
+fn unbrotli(data: &[u8], len: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(len);
+    brotli::Decompressor::new(data, 4096)
+        .take(len as u64 + 1)
+        .read_to_end(&mut out)
+        .ok()?;
+    (out.len() == len).then_some(out)
 }
 
 fn brotli(data: &[u8]) -> Bytes {
