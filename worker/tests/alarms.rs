@@ -383,7 +383,8 @@ fn bad_run_fires_and_clears(s: &Stack) {
 
     // Fix the run: its files rewritten without the problem. The file changed, so the next
     // evaluation judges it again, and its alarms resolve.
-    let clean = std::env::temp_dir().join(format!("velo-alarms-clean-{}", std::process::id()));
+    // Beside this test's own data: the SQLite and PostgreSQL variants run at once.
+    let clean = s.sys.data.root.join("clean-demo");
     let _ = std::fs::remove_dir_all(&clean);
     let opts = veloview::demo::Options {
         runs: 6,
