@@ -9,7 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::time::Duration;
-use velo_dqstore::{AlarmQuery, AlarmState, Store, SYSTEM_RUN};
+use velo_dqstore::{AlarmQuery, AlarmState, NewFiring, Store, SYSTEM_RUN};
 use velo_testkit::{wait_until, PostgresServer, RunDataDir};
 
 const SECRET: &str = "test-secret-not-for-production";
@@ -58,7 +58,11 @@ struct Stack {
 
 /// Six demo runs, one worker, `rules`, notifications to a receiver answering `status`.
 fn stack(tag: &str, rules: &str, status: u16, extra: &[(&str, &str)]) -> Stack {
-    let data = RunDataDir::demo_runs(tag, 6);
+    stack_on(RunDataDir::demo_runs(tag, 6), rules, status, extra)
+}
+
+/// As [`stack`], on a data directory (and its store) the test prepared.
+fn stack_on(data: RunDataDir, rules: &str, status: u16, extra: &[(&str, &str)]) -> Stack {
     let text = rules;
     let rules = data.root.join("alarms.toml");
     std::fs::write(&rules, text).unwrap();
@@ -687,4 +691,54 @@ fn a_failing_scan_raises_an_alarm_that_clears_when_it_works_again() {
         let a = alarms_of(&s.store, SYSTEM_RUN);
         (a == [row("scan", "ERROR", AlarmState::Resolved)]).then_some(())
     });
+}
+
+/// A digest taken by a process that stopped before sending it (here: taken by the test, ten
+/// minutes ago, before any service ran) is sent by the next alarm duty, on every channel, once.
+#[test]
+fn a_digest_a_stopped_process_left_unsent_is_sent() {
+    let data = RunDataDir::demo_runs("alarms-unsent", 6);
+    let store = Store::open(&data.dq_database_url()).unwrap();
+    let then = velo_jobs::record::now_ms() as i64 - 600_000;
+    let firing = NewFiring {
+        rule: "noise".into(),
+        subject: "noise".into(),
+        value: Some(1.0),
+        level: "ERROR".into(),
+        message: "noise is bad".into(),
+    };
+    store
+        .record_alarms(NOISY, &["noise".to_string()], &[firing], then)
+        .unwrap();
+    let taken = store.take_digests(3_600_000, then).unwrap();
+    assert_eq!(taken.len(), 1);
+    drop(store);
+
+    let s = stack_on(data, LEVEL_RULES, 200, &[]);
+    let body = wait_until("the digest sent", Duration::from_secs(30), || {
+        s.hook.received().first().map(|r| r.json())
+    });
+    assert_eq!(body["digest_id"], taken[0].id, "{body}");
+    assert_eq!(body["runs"], json!([NOISY]), "{body}");
+    wait_until("its e-mail", Duration::from_secs(30), || {
+        (!s.smtp.received().is_empty()).then_some(())
+    });
+    let log = wait_until("both deliveries logged", Duration::from_secs(30), || {
+        let log = s.store.deliveries(10).unwrap();
+        (log.len() == 2).then_some(log)
+    });
+    assert!(
+        log.iter()
+            .all(|d| d.digest_id == taken[0].id && d.status == "delivered"),
+        "{log:?}"
+    );
+    // Sent, logged: a later round leaves it alone. Another digest (a new bad run's) marks a
+    // later round.
+    evaluate(&s.sys, PEDESTALS, false);
+    wait_until("the pedestals message", Duration::from_secs(30), || {
+        hook_rules(&s.hook)
+            .contains(&"pedestals".to_string())
+            .then_some(())
+    });
+    assert_eq!(hook_rules(&s.hook), ["noise", "pedestals"]);
 }

@@ -19,6 +19,8 @@ use veloview::dq::scan::Evaluator;
 
 /// Who does the alarm duty now (a worker name, with expiry).
 pub const DUTY_LOCK: &str = "velo:alarms:duty";
+/// Digests left unsent by a process that stopped are sent again up to this old.
+const RESEND_WITHIN_MS: i64 = 24 * 3600 * 1000;
 /// Since when (ms) every data-quality scan has failed; absent after a successful one.
 pub const SCAN_FAILING_SINCE: &str = "velo:dq:scan_failing_since";
 
@@ -91,6 +93,9 @@ impl Duty {
         let ev = self.evaluator.clone();
         let channels = self.channels.clone();
         let digest_ms = self.digest_every.as_millis() as i64;
+        // A digest may still be on its way from a live round for this long after it was taken
+        // (every attempt timing out, and the duty handed over from a process that stalled).
+        let settle_ms = (self.channels.longest_delivery() + self.every * 3).as_millis() as i64;
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let Some(rules) = &ev.alarms else {
                 return Ok(());
@@ -119,6 +124,14 @@ impl Duty {
                 tracing::info!(?facts, ?changes, "operational alarms");
             }
             if channels.any() {
+                // What a process took and died before sending (on some channel) goes out now,
+                // so every digest is sent at least once; not when it is over a day old.
+                let names = channels.names();
+                let since = now - RESEND_WITHIN_MS;
+                for (d, sent) in store.undelivered_digests(since, now - settle_ms, &names)? {
+                    tracing::info!(rule = %d.rule, digest = d.id, "sending a digest a stopped process left unsent");
+                    channels.deliver_except(store, &d, &sent)?;
+                }
                 for d in store.take_digests(digest_ms, now)? {
                     channels.deliver(store, &d)?;
                 }

@@ -99,15 +99,53 @@ impl Channels {
         self.webhook.is_some() || self.email.is_some()
     }
 
+    /// The configured channels' names, as the delivery log has them.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.webhook.is_some() {
+            names.push("webhook");
+        }
+        if self.email.is_some() {
+            names.push("email");
+        }
+        names
+    }
+
+    /// The longest a round may take to log a channel's outcome after taking its digest: every
+    /// attempt timing out, with the waits between them, on both channels.
+    pub fn longest_delivery(&self) -> Duration {
+        let mut wait = self.backoff;
+        let mut total = Duration::ZERO;
+        for attempt in 1..=self.attempts {
+            total += ATTEMPT_TIMEOUT;
+            if attempt < self.attempts {
+                total += wait;
+                wait = (wait * 2).min(MAX_BACKOFF);
+            }
+        }
+        total * 2
+    }
+
     /// Send `d` on every channel and log each outcome. Errors are the store's.
     pub fn deliver(&self, store: &Store, d: &Digest) -> Result<(), velo_dqstore::StoreError> {
-        if let Some(w) = &self.webhook {
+        self.deliver_except(store, d, &[])
+    }
+
+    /// As [`Channels::deliver`], leaving out the channels named in `sent`.
+    pub fn deliver_except(
+        &self,
+        store: &Store,
+        d: &Digest,
+        sent: &[String],
+    ) -> Result<(), velo_dqstore::StoreError> {
+        let skip = |ch: &str| sent.iter().any(|s| s == ch);
+        if let Some(w) = self.webhook.as_ref().filter(|_| !skip("webhook")) {
             let body = webhook_body(d);
             let (ok, attempts, error) = self.retry(|| w.post(&body));
             log(d, "webhook", ok, &error);
             store.record_delivery(d.id, "webhook", ok, attempts, error.as_deref(), now_ms())?;
         }
-        if let Some(e) = &self.email {
+        if let Some(e) = self.email.as_ref().filter(|_| !skip("email")) {
             let (ok, attempts, error) = self.retry(|| e.send(d));
             log(d, "email", ok, &error);
             store.record_delivery(d.id, "email", ok, attempts, error.as_deref(), now_ms())?;

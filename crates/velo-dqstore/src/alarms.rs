@@ -172,6 +172,21 @@ fn alarm(r: &Row) -> Result<Alarm, StoreError> {
     })
 }
 
+/// The alarms digest `id` tells of, each once (even if it was opened, resolved and reopened
+/// meanwhile), in their current state.
+fn digest_alarms(c: &mut dyn Conn, id: i64) -> Result<Vec<Alarm>, StoreError> {
+    c.rows(
+        &format!(
+            "{SELECT} WHERE id IN (SELECT alarm_id FROM alarm_events WHERE digest_id = $1)
+             ORDER BY run, subject"
+        ),
+        &[Param::int(id)],
+    )?
+    .iter()
+    .map(alarm)
+    .collect()
+}
+
 fn event(
     c: &mut dyn Conn,
     alarm: i64,
@@ -575,18 +590,7 @@ impl Store {
                            AND alarm_id IN (SELECT id FROM alarms WHERE rule = $2)",
                         &[Param::int(id), Param::text(&rule)],
                     )?;
-                    // Each alarm once, even if it was opened, resolved and reopened meanwhile.
-                    let alarms: Vec<Alarm> = c
-                        .rows(
-                            &format!(
-                                "{SELECT} WHERE id IN (SELECT alarm_id FROM alarm_events WHERE digest_id = $1)
-                                 ORDER BY run, subject"
-                            ),
-                            &[Param::int(id)],
-                        )?
-                        .iter()
-                        .map(alarm)
-                        .collect::<Result<_, _>>()?;
+                    let alarms = digest_alarms(c, id)?;
                     c.exec(
                         "UPDATE alarm_digests SET alarms = $1 WHERE id = $2",
                         &[Param::int(alarms.len() as i64), Param::int(id)],
@@ -600,6 +604,50 @@ impl Store {
                 }
                 Ok(digests)
             })
+        })
+    }
+
+    /// Digests taken between `since_ms` and `before_ms` that lack a logged delivery on one of
+    /// `channels`: the process that took them died before sending on that channel (the alarm
+    /// duty runs in one process at a time, and logs each channel's outcome as soon as it has
+    /// one). Oldest first, each with its alarms in their current state and the channels it was
+    /// already sent on, for the duty to send on the others.
+    pub fn undelivered_digests(
+        &self,
+        since_ms: i64,
+        before_ms: i64,
+        channels: &[&str],
+    ) -> Result<Vec<(Digest, Vec<String>)>, StoreError> {
+        self.with(|c| {
+            let heads = c.rows(
+                "SELECT id, rule, created_ms FROM alarm_digests
+                 WHERE created_ms >= $1 AND created_ms <= $2 ORDER BY id",
+                &[Param::int(since_ms), Param::int(before_ms)],
+            )?;
+            let mut out = Vec::new();
+            for h in &heads {
+                let id = h.i64(0)?;
+                let done: Vec<String> = c
+                    .rows(
+                        "SELECT DISTINCT channel FROM alarm_deliveries WHERE digest_id = $1",
+                        &[Param::int(id)],
+                    )?
+                    .iter()
+                    .map(|r| r.text(0))
+                    .collect::<Result<_, _>>()?;
+                if channels.iter().all(|ch| done.iter().any(|d| d == ch)) {
+                    continue;
+                }
+                let alarms = digest_alarms(c, id)?;
+                let digest = Digest {
+                    id,
+                    rule: h.text(1)?,
+                    created_ms: h.i64(2)?,
+                    alarms,
+                };
+                out.push((digest, done));
+            }
+            Ok(out)
         })
     }
 

@@ -36,12 +36,14 @@ const SQLITE: &[Migration] = &[
     migration!(2, "0002_signoff", "sqlite"),
     migration!(3, "0003_alarms", "sqlite"),
     migration!(4, "0004_notify_resolutions", "sqlite"),
+    migration!(5, "0005_digests_by_time", "sqlite"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!(1, "0001_results", "postgres"),
     migration!(2, "0002_signoff", "postgres"),
     migration!(3, "0003_alarms", "postgres"),
     migration!(4, "0004_notify_resolutions", "postgres"),
+    migration!(5, "0005_digests_by_time", "postgres"),
 ];
 
 /// The repository's migrations for `backend`, in order.

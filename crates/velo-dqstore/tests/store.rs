@@ -76,6 +76,7 @@ suite!(
     alarms_are_acknowledged_and_resolved_by_hand,
     digests_bound_bursts_and_deliveries_are_logged,
     resolutions_are_notified_and_an_upgrade_sends_no_history,
+    undelivered_digests_are_found_until_sent_on_every_channel,
     trend_history_before_a_run,
 );
 
@@ -671,7 +672,7 @@ fn concurrent_openers_migrate_once(db: &Db) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for s in &stores {
-        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5]);
     }
     stores[0].record(&evaluation(3, 1.0, "ERROR")).unwrap();
     assert!(stores[3].current(3).unwrap().is_some());
@@ -682,7 +683,7 @@ fn reopening_migrates_nothing_twice(db: &Db) {
     store.record(&evaluation(9, 70.0, "WARNING")).unwrap();
     drop(store);
     let again = open(db);
-    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5]);
     assert_eq!(again.history(9).unwrap().len(), 1);
 }
 
@@ -998,6 +999,47 @@ fn resolutions_are_notified_and_an_upgrade_sends_no_history(db: &Db) {
     let d = s.take_digests(1000, 60_000).unwrap();
     assert_eq!(states(&d), [(4, AlarmState::Resolved)]);
     assert_eq!(s.take_digests(1000, 70_000).unwrap(), vec![]);
+}
+
+/// A digest taken but not sent on every channel is found (with the channels it was sent on)
+/// within the window asked for, and no longer once every channel's delivery is logged.
+fn undelivered_digests_are_found_until_sent_on_every_channel(db: &Db) {
+    let s = open(db);
+    s.record_alarms(
+        1,
+        &rules(&["noise"]),
+        &[firing("noise", "noise", 1.0)],
+        1000,
+    )
+    .unwrap();
+    let d = s.take_digests(60_000, 1000).unwrap();
+    assert_eq!(d.len(), 1);
+    let both = ["webhook", "email"];
+    let left = |since, before| -> Vec<(i64, Vec<String>)> {
+        s.undelivered_digests(since, before, &both)
+            .unwrap()
+            .into_iter()
+            .map(|(d, sent)| (d.id, sent))
+            .collect()
+    };
+    assert_eq!(left(0, 2000), [(d[0].id, vec![])]);
+    let (found, _) = &s.undelivered_digests(0, 2000, &both).unwrap()[0];
+    assert_eq!(found.alarms, d[0].alarms);
+    // Outside the window: not asked for.
+    assert_eq!(left(1001, 2000), []);
+    assert_eq!(left(0, 999), []);
+    s.record_delivery(d[0].id, "webhook", true, 1, None, 1100)
+        .unwrap();
+    assert_eq!(left(0, 2000), [(d[0].id, vec!["webhook".to_string()])]);
+    // Only the webhook configured: nothing left.
+    assert!(s
+        .undelivered_digests(0, 2000, &["webhook"])
+        .unwrap()
+        .is_empty());
+    // A failed delivery is logged too: tried, not to be tried again.
+    s.record_delivery(d[0].id, "email", false, 4, Some("refused"), 1200)
+        .unwrap();
+    assert_eq!(left(0, 2000), []);
 }
 
 fn digests_bound_bursts_and_deliveries_are_logged(db: &Db) {
