@@ -155,12 +155,7 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     auth::same_site_json(&req)?;
     let id = alarm_id(&path)?;
-    let user = state.auth.user(&req).await.map_err(|mut e| {
-        e.message = e
-            .message
-            .replace("Signing off needs", "Changing an alarm needs");
-        e
-    })?;
+    let user = state.auth.user(&req, "Changing an alarm").await?;
     let body = crate::jobs::read_body(payload).await?;
     let body: Body = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!("The body must be {{\"comment\": text}}: {e}"))

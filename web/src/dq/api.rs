@@ -187,7 +187,7 @@ async fn sign_off(
 ) -> Result<HttpResponse, ApiError> {
     super::auth::same_site_json(&req)?;
     let run = run_number(&path)?;
-    let user = state.auth.user(&req).await?;
+    let user = state.auth.user(&req, "Signing off").await?;
     let body = crate::jobs::read_body(payload).await?;
     let body: Value = serde_json::from_slice(&body).map_err(|_| {
         ApiError::bad_request("The request body is not JSON: send {\"status\": ...}")

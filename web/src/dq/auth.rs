@@ -52,9 +52,11 @@ impl Auth {
         })
     }
 
-    /// The writer of this request, or why not (401). Reads the tokens file when a token is
-    /// given (on a blocking thread), so that a token added or revoked counts at once.
-    pub async fn user(&self, req: &HttpRequest) -> Result<User, ApiError> {
+    /// The writer of this request, or why not (401, saying what `action` needs). Reads the
+    /// tokens file when a token is given (on a blocking thread), so that a token added or
+    /// revoked counts at once.
+    pub async fn user(&self, req: &HttpRequest, action: &str) -> Result<User, ApiError> {
+        let unauthorized = |why: &str| unauthorized(action, why);
         if let Some(value) = req.headers().get(header::AUTHORIZATION) {
             let token = value
                 .to_str()
@@ -94,10 +96,11 @@ impl Auth {
     }
 }
 
-fn unauthorized(why: &str) -> ApiError {
+/// 401 saying what `action` (e.g. "Signing off") needs, and why it was not given.
+fn unauthorized(action: &str, why: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        format!("Signing off needs an authenticated user: {why}"),
+        format!("{action} needs an authenticated user: {why}"),
     )
 }
 
