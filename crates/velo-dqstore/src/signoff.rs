@@ -2,7 +2,7 @@
 //! table is append-only, so every write stays as history; a run's newest sign-off is its
 //! current one. Also the change marker the pages poll to learn that something new was stored.
 
-use crate::sql::{Conn, Param, Row};
+use crate::sql::{marks, Conn, Param, Row};
 use crate::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -109,14 +109,6 @@ fn check(s: &NewSignoff) -> Result<(), StoreError> {
         )));
     }
     Ok(())
-}
-
-/// `$first, $first+1, ...` for `n` parameters.
-fn marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

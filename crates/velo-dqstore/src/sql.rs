@@ -216,3 +216,11 @@ impl<C: Conn> Pool<C> {
         r
     }
 }
+
+/// `$first, $first+1, ...` for `n` parameters.
+pub(crate) fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
