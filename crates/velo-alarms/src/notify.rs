@@ -114,16 +114,13 @@ impl Channels {
     /// The longest a round may take to log a channel's outcome after taking its digest: every
     /// attempt timing out, with the waits between them, on both channels.
     pub fn longest_delivery(&self) -> Duration {
-        let mut wait = self.backoff;
-        let mut total = Duration::ZERO;
-        for attempt in 1..=self.attempts {
-            total += ATTEMPT_TIMEOUT;
-            if attempt < self.attempts {
-                total += wait;
-                wait = (wait * 2).min(MAX_BACKOFF);
-            }
-        }
-        total * 2
+        (ATTEMPT_TIMEOUT * self.attempts + self.waits().sum::<Duration>()) * 2
+    }
+
+    /// The waits between a channel's attempts: from `backoff`, doubling, at most [`MAX_BACKOFF`].
+    fn waits(&self) -> impl Iterator<Item = Duration> {
+        std::iter::successors(Some(self.backoff), |w| Some((*w * 2).min(MAX_BACKOFF)))
+            .take(self.attempts.saturating_sub(1) as usize)
     }
 
     /// Send `d` on every channel and log each outcome. Errors are the store's.
@@ -155,16 +152,15 @@ impl Channels {
 
     /// (delivered, attempts made, the last error).
     fn retry(&self, mut once: impl FnMut() -> Result<(), String>) -> (bool, u32, Option<String>) {
-        let mut wait = self.backoff;
+        let mut waits = self.waits();
         let mut error = None;
         for attempt in 1..=self.attempts {
             match once() {
                 Ok(()) => return (true, attempt, None),
                 Err(e) => error = Some(e),
             }
-            if attempt < self.attempts {
+            if let Some(wait) = waits.next() {
                 std::thread::sleep(wait);
-                wait = (wait * 2).min(MAX_BACKOFF);
             }
         }
         (false, self.attempts, error)
@@ -327,6 +323,22 @@ fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_double_up_to_the_cap_and_bound_a_delivery() {
+        let channels = |attempts, backoff| Channels {
+            webhook: None,
+            email: None,
+            attempts,
+            backoff: Duration::from_secs(backoff),
+        };
+        let secs = |c: &Channels| c.waits().map(|w| w.as_secs()).collect::<Vec<_>>();
+        assert_eq!(secs(&channels(4, 1)), [1, 2, 4]);
+        assert_eq!(secs(&channels(3, 200)), [200, 300]);
+        assert_eq!(secs(&channels(1, 1)), Vec::<u64>::new());
+        // Four attempts of 10 s and 7 s of waits, on both channels.
+        assert_eq!(channels(4, 1).longest_delivery(), Duration::from_secs(94));
+    }
 
     #[test]
     fn signature_is_the_hmac_of_the_body() {
