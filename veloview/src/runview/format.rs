@@ -112,8 +112,65 @@ struct Binning<'a>(&'a Axis);
 
 impl Serialize for Binning<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let a = self.0;
-        checked_seq(s, (1..=a.nbins).map(|b| [a.low_edge(b), a.low_edge(b + 1)]))
+        match binnings::text(self.0) {
+            Some(text) => text.serialize(s),
+            None => binning_seq(self.0, s),
+        }
+    }
+}
+
+fn binning_seq<S: Serializer>(a: &Axis, s: S) -> Result<S::Ok, S::Error> {
+    checked_seq(s, (1..=a.nbins).map(|b| [a.low_edge(b), a.low_edge(b + 1)]))
+}
+
+/// The `binning` text of the uniform axes formatted lately. Every sensor's plot of one kind has
+/// the same axis, and its edges are half the numbers of a 1D plot (two per bin): formatted
+/// once, copied after (issue 11; docs/PERFORMANCE.md, "Compressed answers").
+mod binnings {
+    use super::{binning_seq, Axis};
+    use serde_json::value::RawValue;
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    /// Axes this short are formatted as fast as they are looked up.
+    const MIN_BINS: usize = 64;
+    /// Texts kept: the plots of a page, and both axes of the 2D ones, with room to spare.
+    const KEPT: usize = 32;
+    /// Nor is a text this long kept (about 30,000 bins): a rare axis, and memory.
+    const MAX_TEXT: usize = 1 << 20;
+
+    /// Bins, lower and upper edge (as bits: exact, and hashable).
+    type Key = (usize, u64, u64);
+
+    static TEXTS: Mutex<VecDeque<(Key, Arc<RawValue>)>> = Mutex::new(VecDeque::new());
+
+    /// The axis' binning as JSON text, when it is uniform and long enough to be worth keeping.
+    pub(super) fn text(a: &Axis) -> Option<Arc<RawValue>> {
+        if a.is_variable() || a.nbins < MIN_BINS {
+            return None;
+        }
+        let key = (a.nbins, a.min.to_bits(), a.max.to_bits());
+        if let Some((_, t)) = lock().iter().find(|(k, _)| *k == key) {
+            return Some(t.clone());
+        }
+        let mut buf = Vec::with_capacity(a.nbins * 24);
+        binning_seq(a, &mut serde_json::Serializer::new(&mut buf)).ok()?;
+        if buf.len() > MAX_TEXT {
+            return None;
+        }
+        let text = String::from_utf8(buf).ok()?;
+        let raw: Arc<RawValue> = RawValue::from_string(text).ok()?.into();
+        let mut texts = lock();
+        if texts.len() >= KEPT {
+            texts.pop_front();
+        }
+        texts.push_back((key, raw.clone()));
+        Some(raw)
+    }
+
+    fn lock() -> std::sync::MutexGuard<'static, VecDeque<(Key, Arc<RawValue>)>> {
+        // The list is valid whatever a panicking holder left: only whole entries are added.
+        TEXTS.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -414,5 +471,33 @@ mod tests {
             failure_json("a \"b\""),
             r#"{"message":"a \"b\"","success":false}"#
         );
+    }
+
+    #[test]
+    fn kept_binning_texts_are_the_axis_own() {
+        let mut h = th1f();
+        for (nbins, min, max) in [(2048, 0.0, 2048.0), (2048, -0.5, 2047.5), (100, 0.0, 1.0)] {
+            h.x = Axis::uniform(nbins, min, max);
+            h.array = vec![1.0; nbins + 2];
+            let fresh: Vec<[f64; 2]> = (1..=nbins)
+                .map(|b| [h.x.low_edge(b), h.x.low_edge(b + 1)])
+                .collect();
+            // The first from the axis, the second from the kept text: both the same numbers,
+            // in the text and in the Value form.
+            for _ in 0..2 {
+                let text: Value = serde_json::from_str(&plot_result_json(&PlotResult {
+                    hist: &h,
+                    source: None,
+                }))
+                .unwrap();
+                assert_eq!(text["data"]["data"]["binning"], json!(fresh));
+                assert_eq!(plot_result(&h)["data"]["data"]["binning"], json!(fresh));
+            }
+        }
+        // A variable axis is never taken for the uniform one of the same range.
+        h.x = Axis::uniform(2048, 0.0, 2048.0);
+        h.x.xbins = (0..=2048).map(|i| (i * i) as f64).collect();
+        let v = plot_result(&h);
+        assert_eq!(v["data"]["data"]["binning"][2], json!([4.0, 9.0]));
     }
 }
