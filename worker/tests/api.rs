@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{System, PLOT, TH1_TEMPLATE, TH2};
+use common::{gunzip, System, PLOT, TH1_TEMPLATE, TH2};
 use serde_json::json;
 use std::time::Duration;
 use velo_testkit::RUN;
@@ -292,4 +292,89 @@ fn a_poll_after_the_end_is_answered_without_reading_redis() {
         idle(&mut redis) >= 1,
         "velo-web read the record back from Redis"
     );
+}
+
+/// A large answer goes to a client that takes gzip as the worker compressed it, once (issue 11):
+/// from the end's announcement, from Redis for a cache hit and for a job this velo-web never
+/// heard end; the same JSON, decompressed, as a client without gzip gets.
+#[test]
+fn large_answers_go_compressed_to_clients_that_take_gzip() {
+    let sys = System::start("gzip", 1, &[]);
+    let h = &sys.http;
+    let request = json!({"task_name": PLOT, "args": {"name": TH2, "run": RUN}});
+    let job = h.post("/jobs", &request).json()["job"].clone();
+    let id = job["id"].as_str().unwrap().to_string();
+    let plain = sys.wait_final(&id, Duration::from_secs(30));
+    assert_eq!(plain["status"], "finished", "{plain}");
+    let plain_len = plain.to_string().len();
+    assert!(plain_len > 10_000, "{plain_len}");
+
+    let path = format!("/jobs/{id}");
+    let gzip = [("Accept-Encoding", "gzip, deflate, br")];
+    let r = h.raw("GET", &path, &gzip, None);
+    assert_eq!(
+        (r.status, r.header("content-encoding")),
+        (200, Some("gzip"))
+    );
+    assert_eq!(r.header("vary"), Some("accept-encoding"));
+    assert!(
+        r.body.len() * 3 < plain_len,
+        "{} of {plain_len}",
+        r.body.len()
+    );
+    assert_eq!(gunzip(&r.body)["job"], plain);
+
+    // Refused, or not asked for: JSON as it is.
+    for refused in [&[("Accept-Encoding", "gzip;q=0, br")][..], &[][..]] {
+        let r = h.raw("GET", &path, refused, None);
+        assert_eq!((r.status, r.header("content-encoding")), (200, None));
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["job"], plain);
+    }
+
+    // The same request again is a cache hit: the holder's compressed answer, read from Redis.
+    let r = h.raw("POST", "/jobs", &gzip, Some(&request));
+    assert_eq!(
+        (r.status, r.header("content-encoding")),
+        (201, Some("gzip"))
+    );
+    assert_eq!(gunzip(&r.body)["job"], plain);
+    let r = h.raw("POST", "/jobs", &[], Some(&request));
+    assert_eq!((r.status, r.header("content-encoding")), (201, None));
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["job"], plain);
+
+    // A job whose end this velo-web never heard (another velo-web's, or one that ended before
+    // a restart) is read from Redis, compressed answer and all. Planted as a worker leaves one.
+    let mut redis = redis::Client::open(sys.redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let other = velo_jobs::new_job_id();
+    let stored: String = redis::cmd("GET")
+        .arg(velo_jobs::keys::job(&id))
+        .query(&mut redis)
+        .unwrap();
+    let record = stored.replace(&id, &other);
+    let compressed = velo_jobs::compressed::Compressed::of_record(&record).unwrap();
+    let _: () = redis::pipe()
+        .set(velo_jobs::keys::job(&other), &record)
+        .set(
+            velo_jobs::keys::job_compressed(&other),
+            compressed.to_bytes(),
+        )
+        .query(&mut redis)
+        .unwrap();
+    let r = h.raw("GET", &format!("/jobs/{other}?wait=5"), &gzip, None);
+    assert_eq!(
+        (r.status, r.header("content-encoding")),
+        (200, Some("gzip"))
+    );
+    let back = gunzip(&r.body)["job"].clone();
+    assert_eq!(back["id"], other.as_str());
+    assert_eq!(back["result"], plain["result"]);
+    assert!(back["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/jobs/{other}")));
 }

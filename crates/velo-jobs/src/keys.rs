@@ -9,6 +9,12 @@ pub fn job(id: &str) -> String {
     format!("velo:job:{id}")
 }
 
+/// A finished job's answer compressed (see [`crate::compressed`]), beside its record and
+/// expiring with it; only for large records.
+pub fn job_compressed(id: &str) -> String {
+    format!("velo:job:{id}:gz")
+}
+
 /// Sorted set of job ids by queue time (ms): what `GET /jobs` lists.
 pub const RECENT: &str = "velo:jobs:recent";
 

@@ -2,6 +2,7 @@
 //! the job record both read and write, and where everything lives in Redis.
 
 pub mod cache;
+pub mod compressed;
 pub mod keys;
 pub mod metrics;
 pub mod queue;

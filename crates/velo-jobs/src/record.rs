@@ -1,9 +1,11 @@
 //! The job record: what `GET /jobs/{id}` shows, written by velo-web when the job is queued and by
 //! the worker as it starts and ends it.
 
+use crate::compressed::Compressed;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The original's status names.
@@ -140,20 +142,47 @@ pub fn status_of(json: &str) -> Option<Status> {
     })
 }
 
+/// A final record as a worker announces it: its JSON, or for a large one only its compressed
+/// tail (see [`crate::compressed`]), which is what most clients are sent anyway.
+#[derive(Debug, Clone)]
+pub enum Ended {
+    Json(Arc<str>),
+    Compressed(Arc<Compressed>),
+}
+
+impl Ended {
+    /// The bytes it holds in memory.
+    pub fn size(&self) -> usize {
+        match self {
+            Ended::Json(json) => json.len(),
+            Ended::Compressed(c) => c.size(),
+        }
+    }
+}
+
 /// The message a worker publishes on [`crate::keys::DONE_CHANNEL`] when a job ends: the job id,
-/// a space, and the final record, so that a waiting request answers without reading it back.
-pub fn done_message(rec: &JobRecord) -> String {
-    let mut msg = String::with_capacity(rec.id.len() + 1);
-    msg.push_str(&rec.id);
-    msg.push(' ');
-    rec.write_json(&mut msg);
+/// a space, and the final record `json` or, when given, its compressed tail
+/// ([`Compressed::to_bytes`]), so that a waiting request answers without reading it back.
+pub fn done_message(id: &str, json: &str, compressed: Option<&[u8]>) -> Vec<u8> {
+    let body = compressed.unwrap_or(json.as_bytes());
+    let mut msg = Vec::with_capacity(id.len() + 1 + body.len());
+    msg.extend_from_slice(id.as_bytes());
+    msg.push(b' ');
+    msg.extend_from_slice(body);
     msg
 }
 
-/// The job id and final record (JSON) of a [`done_message`].
-pub fn parse_done_message(msg: &str) -> Option<(&str, &str)> {
-    let (id, json) = msg.split_once(' ')?;
-    is_job_id(id).then_some((id, json))
+/// The job id and final record of a [`done_message`].
+pub fn parse_done_message(msg: &[u8]) -> Option<(&str, Ended)> {
+    let space = msg.iter().position(|&b| b == b' ')?;
+    let id = std::str::from_utf8(&msg[..space]).ok()?;
+    let rest = &msg[space + 1..];
+    let ended = if Compressed::is_compressed(rest) {
+        Ended::Compressed(Arc::new(Compressed::from_bytes(rest)?))
+    } else {
+        Ended::Json(Arc::from(std::str::from_utf8(rest).ok()?))
+    };
+    is_job_id(id).then_some((id, ended))
 }
 
 fn raw(v: &Value) -> Box<RawValue> {
@@ -238,15 +267,29 @@ mod tests {
     }
 
     #[test]
-    fn done_messages_carry_id_and_record() {
+    fn done_messages_carry_id_and_record_or_its_compressed_tail() {
         let mut rec = JobRecord::queued(new_job_id(), "t", Value::Null);
         rec.fail("it broke");
-        let msg = done_message(&rec);
-        let (id, json) = parse_done_message(&msg).unwrap();
+        let json = rec.to_json();
+        let msg = done_message(&rec.id, &json, None);
+        let (id, ended) = parse_done_message(&msg).unwrap();
         assert_eq!(id, rec.id);
-        assert_eq!(json, rec.to_json());
-        assert_eq!(parse_done_message("../x {}"), None);
-        assert_eq!(parse_done_message(&rec.id), None);
+        assert!(matches!(ended, Ended::Json(j) if *j == *json));
+        rec.finish(format!("[{}0]", "1.5,".repeat(1000)));
+        let json = rec.to_json();
+        let c = Compressed::of_record(&json).unwrap();
+        let msg = done_message(&rec.id, &json, Some(&c.to_bytes()));
+        assert!(msg.len() < json.len() / 3);
+        match parse_done_message(&msg).unwrap() {
+            (id, Ended::Compressed(back)) => {
+                assert_eq!(id, rec.id);
+                assert_eq!(back.record().unwrap(), json);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_done_message(b"../x {}").is_none());
+        assert!(parse_done_message(rec.id.as_bytes()).is_none());
+        assert!(parse_done_message(format!("{} vgz1xx", rec.id).as_bytes()).is_none());
     }
 
     #[test]

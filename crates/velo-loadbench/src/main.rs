@@ -10,7 +10,7 @@
 //! file; the large plot is the run file's plot with the most cells. The cache is off (every job
 //! decodes its plot), except in the last, "cache hit" rows.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use velo_testkit::http::Client;
@@ -157,6 +157,32 @@ struct Figures {
     commands_per_job: f64,
 }
 
+/// Asked for as browsers ask (and as the original's client, aiohttp): a large answer comes
+/// gzipped, as its worker compressed it.
+const TAKES_GZIP: &[(&str, &str)] = &[("Accept-Encoding", "gzip, deflate")];
+
+/// The job object of an answer, decompressed if it came gzipped.
+fn job_of(r: velo_testkit::http::RawReply) -> Value {
+    assert!(
+        matches!(r.status, 200 | 201),
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let body = if r.header("content-encoding") == Some("gzip") {
+        let size = u32::from_le_bytes(r.body[r.body.len() - 4..].try_into().unwrap()) as usize;
+        let mut out = vec![0; size];
+        let n = libdeflater::Decompressor::new()
+            .gzip_decompress(&r.body, &mut out)
+            .expect("a valid gzip answer");
+        out.truncate(n);
+        out
+    } else {
+        r.body
+    };
+    let answer: Value = serde_json::from_slice(&body).expect("a JSON answer");
+    answer["job"].clone()
+}
+
 /// `clients` threads submit and long-poll jobs for `seconds`.
 fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
     let (base, run) = (stack.base.as_str(), stack.data.run);
@@ -171,8 +197,11 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
                 let mut lat = Vec::new();
                 while Instant::now() < end {
                     let t = Instant::now();
-                    let job = http.submit(PLOT, json!({"name": name, "run": run, "sensor": 1}));
-                    let job = http.wait(job["id"].as_str().unwrap(), 30.0);
+                    let request = json!({"task_name": PLOT,
+                        "args": {"name": name, "run": run, "sensor": 1}});
+                    let job = job_of(http.raw("POST", "/jobs", TAKES_GZIP, Some(&request)));
+                    let path = format!("/jobs/{}?wait=30", job["id"].as_str().unwrap());
+                    let job = job_of(http.raw("GET", &path, TAKES_GZIP, None));
                     assert_eq!(job["result"]["success"], true, "{job}");
                     let ms = t.elapsed().as_secs_f64() * 1e3;
                     if ms > 1000.0 {

@@ -14,6 +14,23 @@ pub struct Reply {
     pub body: String,
 }
 
+/// An answer as it came, headers and undecoded bytes (this client asks for no compression
+/// unless a test names it, and never decodes one).
+pub struct RawReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 impl Reply {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body)
@@ -59,6 +76,51 @@ impl Client {
             .body(())
             .expect("request");
         reply(self.agent.run(req))
+    }
+
+    /// `method path` with `headers` (and a JSON `body` if given), the answer undecoded.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> RawReply {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let sent = match body {
+            Some(b) => self.agent.run(
+                req.header("Content-Type", "application/json")
+                    .body(b.to_string())
+                    .expect("request"),
+            ),
+            None => self.agent.run(req.body(()).expect("request")),
+        };
+        match sent {
+            Ok(mut resp) => RawReply {
+                status: resp.status().as_u16(),
+                headers: resp
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect(),
+                body: resp
+                    .body_mut()
+                    .with_config()
+                    .limit(u64::MAX)
+                    .read_to_vec()
+                    .unwrap_or_default(),
+            },
+            Err(e) => RawReply {
+                status: 0,
+                headers: vec![],
+                body: e.to_string().into_bytes(),
+            },
+        }
     }
 
     /// Submit a job; panics unless it is accepted (201). Returns the job object.

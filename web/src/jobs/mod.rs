@@ -1,6 +1,7 @@
 //! The jobs API (`/jobs`), the original job monitor's contract: submit a task, read its status and
 //! result, list recent jobs. Data flows request → here → Redis queue → velo-worker → Redis → here.
 
+mod answer;
 pub(crate) mod error;
 pub(crate) mod store;
 mod waiters;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 use velo_config::Settings;
+use velo_jobs::record::Ended;
 use velo_jobs::{cache, is_job_id, new_job_id, JobRecord, Task};
 use veloview::runview::RunData;
 use waiters::Waiters;
@@ -83,7 +85,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A job in `GET /jobs`' list: the record plus its absolute `uri`. One job alone is answered by
-/// [`one_job_raw`], which splices the record's text instead.
+/// [`answer::one_job`], which splices the record's text instead.
 #[derive(Serialize)]
 struct JobView<'a> {
     #[serde(flatten)]
@@ -96,41 +98,11 @@ struct JobList<'a> {
     jobs: Vec<JobView<'a>>,
 }
 
-/// The job's absolute URL, from the request's host.
-fn job_uri(req: &HttpRequest, id: &str) -> String {
-    req.url_for("job", [id])
-        .map(|u| u.to_string())
-        .unwrap_or_default()
-}
-
 fn view<'a>(req: &HttpRequest, record: &'a JobRecord) -> JobView<'a> {
     JobView {
-        uri: job_uri(req, &record.id),
+        uri: answer::job_uri(req, &record.id),
         record,
     }
-}
-
-fn one_job(status: StatusCode, req: &HttpRequest, rec: &JobRecord) -> HttpResponse {
-    one_job_raw(status, req, &rec.id, &rec.to_json())
-}
-
-/// `{"job": record + uri}` from the record's JSON text, spliced rather than re-serialised: a
-/// plot's result (tens of kB) is neither parsed nor copied through serde. `record` is an object
-/// as serde_json writes it, ending with its closing brace.
-fn one_job_raw(status: StatusCode, req: &HttpRequest, id: &str, record: &str) -> HttpResponse {
-    // The host comes from the request: quoted and escaped as any JSON string.
-    let uri = serde_json::to_string(&job_uri(req, id)).expect("strings serialise");
-    let fields = record.trim_end().strip_suffix('}').unwrap_or(record);
-    let mut body = String::with_capacity(fields.len() + uri.len() + 20);
-    body.push_str(r#"{"job":"#);
-    body.push_str(fields);
-    body.push_str(if fields.ends_with('{') { "" } else { "," });
-    body.push_str(r#""uri":"#);
-    body.push_str(&uri);
-    body.push_str("}}");
-    HttpResponse::build(status)
-        .content_type(actix_web::http::header::ContentType::json())
-        .body(body)
 }
 
 async fn list_jobs(
@@ -195,13 +167,37 @@ async fn create_job(
     };
     let rec = JobRecord::queued(id, task.name(), task.canonical_args());
     if let Some(digest) = &digest {
-        if let Some(existing) = state.store.claim_cache(digest, &rec).await? {
-            return Ok(one_job(StatusCode::CREATED, &req, &existing));
+        let gzip = answer::takes_gzip(&req);
+        if let Some((holder, record)) = state.store.claim_cache(digest, &rec, gzip).await? {
+            return respond(&state, StatusCode::CREATED, &req, &holder, record).await;
         }
     }
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
-    Ok(one_job(StatusCode::CREATED, &req, &rec))
+    let record = Ended::Json(rec.to_json().into());
+    respond(&state, StatusCode::CREATED, &req, &rec.id, record).await
+}
+
+/// The answer about job `id` from its `record`; read again as JSON if that was compressed and
+/// damaged.
+async fn respond(
+    state: &JobsState,
+    status: StatusCode,
+    req: &HttpRequest,
+    id: &str,
+    record: Ended,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(answer) = answer::one_job(status, req, id, &record) {
+        return Ok(answer);
+    }
+    tracing::warn!(id, "compressed job answer damaged, reading the record");
+    let json = state
+        .store
+        .get_raw(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No job with id `{id}`")))?;
+    answer::one_job(status, req, id, &Ended::Json(json.into()))
+        .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Job record unreadable"))
 }
 
 /// The message for a task about a run the processed-run list does not hold, if it is one. When
@@ -234,19 +230,22 @@ async fn get_job(
         return Err(ApiError::bad_request("wait must be a number of seconds"));
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
-    let rec = wait_for_end(&state, &id, deadline)
+    let gzip = answer::takes_gzip(&req);
+    let rec = wait_for_end(&state, &id, deadline, gzip)
         .await?
         .ok_or_else(unknown)?;
-    Ok(one_job_raw(StatusCode::OK, &req, &id, &rec))
+    respond(&state, StatusCode::OK, &req, &id, rec).await
 }
 
-/// The job's record (JSON text) as soon as it is finished or failed, or at `deadline` as it then
-/// is. `None`: no such job (or not a record of ours).
+/// The job's record as soon as it is finished or failed, or at `deadline` as it then is; the
+/// compressed form of a large finished one when `gzip` (the client takes it). `None`: no such
+/// job (or not a record of ours).
 async fn wait_for_end(
     state: &JobsState,
     id: &str,
     deadline: tokio::time::Instant,
-) -> Result<Option<Arc<str>>, ApiError> {
+    gzip: bool,
+) -> Result<Option<Ended>, ApiError> {
     let reg = state.waiters.register(id);
     loop {
         // Listen before reading, so an end published in between is not missed.
@@ -262,16 +261,19 @@ async fn wait_for_end(
         {
             return Ok(Some(ended));
         }
-        let Some(raw) = state.store.get_raw(id).await? else {
+        let Some((raw, compressed)) = state.store.get_with_compressed(id, gzip).await? else {
             return Ok(None);
         };
         let Some(status) = velo_jobs::record::status_of(&raw) else {
             return Ok(None);
         };
-        let rec: Arc<str> = raw.into();
         if status.is_final() {
-            return Ok(Some(rec));
+            return Ok(Some(match compressed {
+                Some(c) => Ended::Compressed(Arc::new(c)),
+                None => Ended::Json(raw.into()),
+            }));
         }
+        let rec = Ended::Json(raw.into());
         tokio::select! {
             _ = woken => {}
             _ = tokio::time::sleep_until(deadline) => return Ok(Some(rec)),

@@ -5,7 +5,10 @@
 use super::error::ApiError;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
+use std::sync::Arc;
 use tokio::sync::OnceCell;
+use velo_jobs::compressed::Compressed;
+use velo_jobs::record::Ended;
 use velo_jobs::{keys, metrics, JobRecord};
 
 /// `GET /jobs` lists at most this many of the newest jobs.
@@ -38,11 +41,6 @@ impl Store {
             .map_err(ApiError::unavailable)
     }
 
-    pub async fn get(&self, id: &str) -> Result<Option<JobRecord>, ApiError> {
-        let raw = self.get_raw(id).await?;
-        Ok(raw.and_then(|s| serde_json::from_str(&s).ok()))
-    }
-
     /// The job's record as the JSON text stored, not parsed: a plot's result passes through.
     pub async fn get_raw(&self, id: &str) -> Result<Option<String>, ApiError> {
         self.conn()
@@ -50,6 +48,46 @@ impl Store {
             .get(keys::job(id))
             .await
             .map_err(ApiError::unavailable)
+    }
+
+    /// The job's record as stored and, when `compressed` is asked, its compressed answer if a
+    /// worker left one (a large finished job), in one round trip.
+    pub async fn get_with_compressed(
+        &self,
+        id: &str,
+        compressed: bool,
+    ) -> Result<Option<(String, Option<Compressed>)>, ApiError> {
+        if !compressed {
+            return Ok(self.get_raw(id).await?.map(|raw| (raw, None)));
+        }
+        let (raw, packed): (Option<String>, Option<Vec<u8>>) = redis::pipe()
+            .get(keys::job(id))
+            .get(keys::job_compressed(id))
+            .query_async(&mut self.conn().await?)
+            .await
+            .map_err(ApiError::unavailable)?;
+        Ok(raw.map(|raw| (raw, packed.and_then(|p| Compressed::from_bytes(&p)))))
+    }
+
+    /// A job's answer for a request that finds it in the cache: its compressed form when
+    /// `compressed` is asked and there is one (then the record, tens of kB, is not read at all),
+    /// else the record. `None`: no such record (expired).
+    async fn answer_of(&self, id: &str, compressed: bool) -> Result<Option<Ended>, ApiError> {
+        if compressed {
+            let packed: Option<Vec<u8>> = self
+                .conn()
+                .await?
+                .get(keys::job_compressed(id))
+                .await
+                .map_err(ApiError::unavailable)?;
+            if let Some(c) = packed.and_then(|p| Compressed::from_bytes(&p)) {
+                return Ok(Some(Ended::Compressed(Arc::new(c))));
+            }
+        }
+        let raw = self.get_raw(id).await?;
+        Ok(raw
+            .filter(|r| velo_jobs::record::status_of(r).is_some())
+            .map(|r| Ended::Json(r.into())))
     }
 
     /// The newest jobs whose records have not yet expired, newest first.
@@ -84,11 +122,15 @@ impl Store {
     /// `rec` is stored before the claim, in the same round trip: a request that finds the entry
     /// taken then always finds the holder's record (ten shifters opening one page at once share
     /// one job), and a holder's record that is gone has expired, so the entry is taken over.
+    ///
+    /// The holder comes back as its id and record, or its compressed answer when `compressed`
+    /// (the client takes gzip) and it has one.
     pub async fn claim_cache(
         &self,
         digest: &str,
         rec: &JobRecord,
-    ) -> Result<Option<JobRecord>, ApiError> {
+        compressed: bool,
+    ) -> Result<Option<(String, Ended)>, ApiError> {
         let mut conn = self.conn().await?;
         let key = keys::cache(digest);
         let opts = redis::SetOptions::default()
@@ -115,21 +157,17 @@ impl Store {
                 return Ok(None);
             }
         };
-        if let Some(existing) = self.get(&holder).await? {
-            // Ours was never queued: nobody will look for it.
+        if let Some(existing) = self.answer_of(&holder, compressed).await? {
+            // Ours was never queued: nobody will look for it. The holder ran the same task.
             let _: () = redis::pipe()
                 .del(keys::job(&rec.id))
                 .ignore()
-                .hincr(
-                    metrics::COUNTERS,
-                    metrics::cache_hit(&existing.task_name),
-                    1,
-                )
+                .hincr(metrics::COUNTERS, metrics::cache_hit(&rec.task_name), 1)
                 .ignore()
                 .query_async(&mut conn)
                 .await
                 .map_err(ApiError::unavailable)?;
-            return Ok(Some(existing));
+            return Ok(Some((holder, existing)));
         }
         let _: () = conn
             .set_ex(&key, &rec.id, self.ttl_secs)

@@ -1,5 +1,5 @@
 //! Long-poll wake-ups: one Redis subscription per velo-web process to the channel workers publish
-//! ended jobs on (id and final record), fanned out to the requests waiting on those ids, which
+//! ended jobs on (id and final record, compressed when large), fanned out to the requests waiting on those ids, which
 //! answer with the record they are handed instead of reading it back; the last seconds of them
 //! are kept for long-polls that arrive after their job ended. After losing Redis the
 //! subscription is re-made and every waiter is woken to re-read its job, since messages sent
@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use velo_jobs::keys;
+use velo_jobs::record::Ended;
 
 /// How long an announced final record is kept for long-polls that come after it.
 const RECENT_FOR: Duration = Duration::from_secs(10);
-/// And how much of them at most (a 2048-bin plot's record is 66 kB).
+/// And how much of them at most (a 2048-bin plot's record is 66 kB, 11 kB compressed).
 const RECENT_BYTES: usize = 32 << 20;
 
 #[derive(Default)]
@@ -30,15 +31,15 @@ pub struct Waiters {
 struct Recent {
     /// Announcement times, oldest first, to expire by.
     order: VecDeque<(Instant, String)>,
-    by_id: HashMap<String, (Instant, Arc<str>)>,
+    by_id: HashMap<String, (Instant, Ended)>,
     bytes: usize,
 }
 
 impl Recent {
-    fn insert(&mut self, id: &str, record: Arc<str>, now: Instant) {
-        self.bytes += record.len();
+    fn insert(&mut self, id: &str, record: Ended, now: Instant) {
+        self.bytes += record.size();
         if let Some((_, old)) = self.by_id.insert(id.to_string(), (now, record)) {
-            self.bytes -= old.len();
+            self.bytes -= old.size();
         }
         self.order.push_back((now, id.to_string()));
         while let Some((at, _)) = self.order.front() {
@@ -49,13 +50,13 @@ impl Recent {
             // Unless a later announcement of the same id replaced it.
             if self.by_id.get(&old_id).is_some_and(|(t, _)| *t == at) {
                 if let Some((_, old)) = self.by_id.remove(&old_id) {
-                    self.bytes -= old.len();
+                    self.bytes -= old.size();
                 }
             }
         }
     }
 
-    fn get(&self, id: &str, now: Instant) -> Option<Arc<str>> {
+    fn get(&self, id: &str, now: Instant) -> Option<Ended> {
         let (at, rec) = self.by_id.get(id)?;
         (now.duration_since(*at) <= RECENT_FOR).then(|| rec.clone())
     }
@@ -65,12 +66,12 @@ impl Recent {
 #[derive(Default)]
 pub struct Slot {
     pub notify: Notify,
-    /// The job's final record (JSON), once a worker announced it.
-    ended: Mutex<Option<Arc<str>>>,
+    /// The job's final record, once a worker announced it.
+    ended: Mutex<Option<Ended>>,
 }
 
 impl Slot {
-    pub fn ended(&self) -> Option<Arc<str>> {
+    pub fn ended(&self) -> Option<Ended> {
         self.ended.lock().expect("slot lock").clone()
     }
 }
@@ -99,11 +100,10 @@ impl Waiters {
     }
 
     /// Hand a job's final record to its waiters, and keep it for the long-polls still to come.
-    fn ended(&self, message: &str) {
+    fn ended(&self, message: &[u8]) {
         let Some((id, record)) = velo_jobs::record::parse_done_message(message) else {
             return;
         };
-        let record: Arc<str> = Arc::from(record);
         self.recent
             .lock()
             .expect("recent lock")
@@ -116,7 +116,7 @@ impl Waiters {
     }
 
     /// The final record of `id` if a worker announced it in the last [`RECENT_FOR`].
-    pub fn recently_ended(&self, id: &str) -> Option<Arc<str>> {
+    pub fn recently_ended(&self, id: &str) -> Option<Ended> {
         self.recent
             .lock()
             .expect("recent lock")
@@ -142,9 +142,7 @@ impl Waiters {
                         self.wake_all();
                         let mut messages = pubsub.into_on_message();
                         while let Some(msg) = messages.next().await {
-                            if let Ok(message) = std::str::from_utf8(msg.get_payload_bytes()) {
-                                self.ended(message);
-                            }
+                            self.ended(msg.get_payload_bytes());
                         }
                         tracing::warn!("lost the Redis subscription to finished jobs");
                         self.wake_all();
@@ -174,22 +172,26 @@ impl Drop for Registration<'_> {
 mod tests {
     use super::*;
 
+    fn json(s: &str) -> Ended {
+        Ended::Json(Arc::from(s))
+    }
+
     #[test]
     fn recent_records_expire_by_age_and_by_size() {
         let t0 = Instant::now();
         let mut r = Recent::default();
-        r.insert("a", Arc::from("{\"status\":\"finished\"}"), t0);
+        r.insert("a", json("{\"status\":\"finished\"}"), t0);
         assert!(r.get("a", t0 + RECENT_FOR).is_some());
         assert!(r
             .get("a", t0 + RECENT_FOR + Duration::from_millis(1))
             .is_none());
         assert!(r.get("b", t0).is_none());
         // Another announcement after the first expired drops it for good.
-        r.insert("b", Arc::from("x"), t0 + RECENT_FOR * 2);
+        r.insert("b", json("x"), t0 + RECENT_FOR * 2);
         assert!(!r.by_id.contains_key("a"));
         assert_eq!(r.bytes, 1);
         // Past the byte bound the oldest go first, however young.
-        let big: Arc<str> = Arc::from("y".repeat(RECENT_BYTES / 2 + 1));
+        let big = json(&"y".repeat(RECENT_BYTES / 2 + 1));
         let t1 = t0 + RECENT_FOR * 2;
         r.insert("c", big.clone(), t1);
         r.insert("d", big, t1);
