@@ -79,7 +79,9 @@ impl Compressed {
         let (crc, rest) = rest.split_at(4);
         let (len, deflate) = rest.split_at(4);
         let len = u32::from_le_bytes(len.try_into().ok()?);
-        (len <= MAX_TAIL_BYTES).then(|| Compressed {
+        // Deflate expands at most 1032 times: a larger length is damage, not to be allocated.
+        let possible = deflate.len().saturating_mul(1032) as u64;
+        (len <= MAX_TAIL_BYTES && u64::from(len) <= possible).then(|| Compressed {
             crc: u32::from_le_bytes(crc.try_into().expect("four bytes")),
             len,
             deflate: deflate.to_vec(),
@@ -214,6 +216,10 @@ mod tests {
         bad[last] ^= 0x55;
         assert_eq!(Compressed::from_bytes(&bad).and_then(|c| c.record()), None);
         assert_eq!(Compressed::from_bytes(&bytes[..10]), None);
+        let mut huge = bytes[..12].to_vec();
+        huge[8..12].copy_from_slice(&(512u32 << 20).to_le_bytes());
+        huge.extend_from_slice(&[0; 16]);
+        assert_eq!(Compressed::from_bytes(&huge), None);
         assert_eq!(Compressed::from_bytes(json.as_bytes()), None);
     }
 
