@@ -8,9 +8,9 @@ use common::{System, TH2};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-use velo_testkit::{free_port, wait_until, RUN};
+use velo_testkit::{free_port, wait_until, NginxFront, RUN};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -233,64 +233,6 @@ fn every_documented_set_up_installs_jsroot_from_web() {
     }
 }
 
-/// deploy/nginx.conf inside a minimal main configuration of its own, on two loopback ports, in
-/// front of velo-web at `upstream`. Requests to `outside_port` are judged as if they came from
-/// [`OUTSIDE`], an address outside the internal networks: the test sends traffic to loopback
-/// only, and the site's own `geo` networks and the rules built on them decide.
-fn nginx_config(dir: &Path, port: u16, outside_port: u16, upstream: &str) -> PathBuf {
-    let shipped = std::fs::read_to_string(repo().join("deploy/nginx.conf")).unwrap();
-    let geo = "geo $velo_internal {";
-    assert!(shipped.contains(geo), "deploy/nginx.conf has no `{geo}`");
-    let site = shipped
-        .replace(
-            geo,
-            &format!(
-                "map $server_port $velo_test_client {{ {outside_port} {OUTSIDE}; default $remote_addr; }}\n\
-                 geo $velo_test_client $velo_internal {{"
-            ),
-        )
-        .replace(
-            "listen 80;",
-            &format!("listen 127.0.0.1:{port}; listen 127.0.0.1:{outside_port};"),
-        )
-        .replace("listen [::]:80;", "")
-        .replace("server 127.0.0.1:8000;", &format!("server {upstream};"));
-    assert!(site.contains(&format!("listen 127.0.0.1:{port};")) && site.contains(upstream));
-    std::fs::write(dir.join("velo.conf"), site).unwrap();
-    let d = dir.display();
-    let main = format!(
-        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-         include {d}/velo.conf;\n}}\n"
-    );
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, main).unwrap();
-    conf
-}
-
-fn nginx() -> &'static str {
-    if Path::new("/usr/sbin/nginx").exists() {
-        "/usr/sbin/nginx"
-    } else {
-        "nginx"
-    }
-}
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Where requests to the test's second nginx port are judged to come from: a documentation
-/// address (RFC 5737), outside every internal network. No packet goes there.
-const OUTSIDE: &str = "203.0.113.9";
-
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -318,32 +260,10 @@ fn fetch(url: &str, accept: &str) -> (u16, BTreeMap<String, Vec<String>>) {
 #[test]
 fn nginx_proxies_jobs_and_gzips_json() {
     let sys = System::start("nginx", 1, &[]);
-    let dir = temp_dir("nginx");
-    let port = free_port();
-    let outside_port = free_port();
     let upstream = sys.http.base.trim_start_matches("http://").to_string();
-    let conf = nginx_config(&dir, port, outside_port, &upstream);
-    run(Command::new(nginx())
-        .arg("-t")
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(&conf));
-    let _nginx = Nginx(
-        Command::new(nginx())
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx"),
-    );
-    let front = velo_testkit::http::Client::new(format!("http://127.0.0.1:{port}"));
-    wait_until("nginx to answer", Duration::from_secs(10), || {
-        (front.get("/healthz").status == 200).then_some(())
-    });
+    let nginx = NginxFront::start("deploy", &upstream);
+    let (port, outside_port) = (nginx.port, nginx.outside_port);
+    let front = velo_testkit::http::Client::new(nginx.base());
 
     // A job through nginx: submitted, long-polled to its end.
     let job = front.submit(common::PLOT, json!({"name": TH2, "run": RUN}));
@@ -427,5 +347,4 @@ fn nginx_proxies_jobs_and_gzips_json() {
         job["id"]
     );
     assert_eq!(outside_front.get("/run_view").status, 200);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,20 +1,23 @@
 //! Drives the jobs API as browsers do (submit, then long-poll the job until it ends) with many
 //! concurrent clients, against a private Redis, the release velo-web and 1, 2, 4 velo-workers.
 //! Reports jobs per second, submit-to-result latency, and what each job cost the server: CPU
-//! time of velo-web, the workers and Redis together (from /proc), and Redis commands.
+//! time of velo-web, the workers and Redis together (and nginx, in front), from /proc, and Redis
+//! commands.
 //!
 //!   cargo build --release -p velo-web -p velo-worker -p velo-loadbench
 //!   ./target/release/velo-loadbench [--data demo] [--clients 16] [--seconds 5] [--workers 1,2,4]
+//!       [--front nginx]
 //!
 //! `--data demo` (default) runs on one run of the demo dataset, `--data corpus` on the corpus
 //! file; the large plot is the run file's plot with the most cells. The cache is off (every job
-//! decodes its plot), except in the last, "cache hit" rows.
+//! decodes its plot), except in the last, "cache hit" rows. `--front nginx` puts nginx with the
+//! shipped `deploy/nginx.conf` in front of velo-web, as deployed, and counts its CPU time too.
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use velo_testkit::http::Client;
-use velo_testkit::{wait_until, RedisServer, RunDataDir, ServiceProcess};
+use velo_testkit::{wait_until, NginxFront, RedisServer, RunDataDir, ServiceProcess};
 
 const PLOT: &str = "runview.plots.get_run_plot";
 struct Options {
@@ -23,6 +26,8 @@ struct Options {
     clients: usize,
     seconds: f64,
     workers: Vec<usize>,
+    /// nginx in front of velo-web, as deployed.
+    nginx: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -31,6 +36,7 @@ fn options() -> anyhow::Result<Options> {
         clients: 16,
         seconds: 5.0,
         workers: vec![1, 2, 4],
+        nginx: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -42,6 +48,11 @@ fn options() -> anyhow::Result<Options> {
             "--data" => o.data = v.clone(),
             "--seconds" => o.seconds = v.parse()?,
             "--workers" => o.workers = v.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            "--front" => match v.as_str() {
+                "nginx" => o.nginx = true,
+                "none" => o.nginx = false,
+                other => anyhow::bail!("--front nginx or none, not {other}"),
+            },
             other => anyhow::bail!("unknown option {other}"),
         }
     }
@@ -63,6 +74,7 @@ struct Stack {
     redis: RedisServer,
     data: RunDataDir,
     procs: Vec<ServiceProcess>,
+    front: Option<NginxFront>,
     base: String,
 }
 
@@ -70,6 +82,7 @@ impl Stack {
     /// CPU time (user + system, in clock ticks) the server processes have used so far.
     fn cpu_ticks(&self) -> u64 {
         let pids = self.procs.iter().map(|p| p.pid()).chain(self.redis.pid());
+        let pids = pids.chain(self.front.as_ref().map(NginxFront::pid));
         pids.filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
             .filter_map(|stat| {
                 // Fields after the command name (which may hold spaces), from field 3 on.
@@ -122,7 +135,8 @@ fn pick_plots(file: &std::path::Path) -> anyhow::Result<[(String, String); 2]> {
     Ok([th1, (label, path)])
 }
 
-fn start(data_kind: &str, workers: usize, cache: bool) -> anyhow::Result<Stack> {
+fn start(o: &Options, workers: usize, cache: bool) -> anyhow::Result<Stack> {
+    let data_kind = o.data.as_str();
     let redis = RedisServer::start();
     let data = run_data(data_kind)?;
     let port = velo_testkit::free_port();
@@ -135,16 +149,20 @@ fn start(data_kind: &str, workers: usize, cache: bool) -> anyhow::Result<Stack> 
     for _ in 0..workers {
         procs.push(ServiceProcess::spawn(&sibling("velo-worker")?, &env));
     }
-    let base = format!("http://127.0.0.1:{port}");
-    let http = Client::new(base.clone());
+    let web = format!("http://127.0.0.1:{port}");
+    let http = Client::new(web.clone());
     wait_until("velo-web to answer", Duration::from_secs(30), || {
         (http.get("/jobs").status == 200).then_some(())
     });
+    let front = o
+        .nginx
+        .then(|| NginxFront::start("loadbench", &format!("127.0.0.1:{port}")));
     Ok(Stack {
         redis,
         data,
         procs,
-        base,
+        base: front.as_ref().map_or(web, NginxFront::base),
+        front,
     })
 }
 
@@ -251,14 +269,18 @@ fn row(plot: &str, workers: &str, clients: usize, f: &Figures) {
 fn main() -> anyhow::Result<()> {
     let o = options()?;
     let plots = pick_plots(&run_data(&o.data)?.run_file())?;
-    println!("data: {}; plots: {} and {}", o.data, plots[0].1, plots[1].1);
+    let front = if o.nginx { "; behind nginx" } else { "" };
+    println!(
+        "data: {}; plots: {} and {}{front}",
+        o.data, plots[0].1, plots[1].1
+    );
     println!();
     println!(
         "| plot | workers | clients | jobs | jobs/s | p50 ms | p99 ms | server CPU ms/job | Redis commands/job |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for &w in &o.workers {
-        let stack = start(&o.data, w, false)?;
+        let stack = start(&o, w, false)?;
         for (label, name) in &plots {
             // Warm up connections and the page cache.
             drive(&stack, name, o.clients, 0.5);
@@ -273,7 +295,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let stack = start(&o.data, 1, true)?;
+    let stack = start(&o, 1, true)?;
     for (label, name) in &plots {
         drive(&stack, name, 1, 0.2);
         for clients in [1, o.clients] {

@@ -1,12 +1,15 @@
 //! The harness of the tests and load benchmark: a private `redis-server` and PostgreSQL cluster,
-//! a run data directory built from the test corpus, worker processes, and waiting on conditions.
+//! a run data directory built from the test corpus, worker processes, nginx in front, and waiting
+//! on conditions.
 
 pub mod http;
+pub mod nginx;
 pub mod postgres_server;
 pub mod process;
 pub mod redis_server;
 pub mod run_data;
 
+pub use nginx::NginxFront;
 pub use postgres_server::PostgresServer;
 pub use process::ServiceProcess;
 pub use redis_server::RedisServer;
