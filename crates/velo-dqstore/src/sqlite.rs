@@ -6,7 +6,7 @@ use crate::sql::{Cell, Conn, Param, Row};
 use crate::StoreError;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a writer waits for another's transaction. Transactions last milliseconds; this is
 /// for a loaded machine with many workers.
@@ -28,14 +28,32 @@ impl SqliteConn {
         let conn = rusqlite::Connection::open(path).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail(e.to_string()))?;
-        // WAL is a property of the file (set once, kept); NORMAL sync is safe with WAL (a power
-        // cut may lose the last commits, never corrupt the file); foreign keys are per connection.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(|e| fail(e.to_string()))?;
+        // WAL is a property of the file (set once, kept). Setting it on a new file takes the
+        // file's exclusive lock, and SQLite answers "database is locked" at once instead of
+        // calling the busy handler when another opener holds a lock: web and workers starting
+        // together on a fresh checkout failed so. Retried, within the same bound.
+        let since = Instant::now();
+        while let Err(e) = conn.execute_batch("PRAGMA journal_mode = WAL;") {
+            if !is_busy(&e) || since.elapsed() > BUSY_TIMEOUT {
+                return Err(fail(e.to_string()));
+            }
+            // A retry, not a synchronisation: the other opener's lock lasts milliseconds.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // NORMAL sync is safe with WAL (a power cut may lose the last commits, never corrupt
+        // the file); foreign keys are per connection.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| fail(e.to_string()))?;
         Ok(SqliteConn(conn))
     }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// `$N` placeholders (the store's common form) to SQLite's `?N`.
