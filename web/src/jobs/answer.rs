@@ -26,20 +26,22 @@ pub fn job_uri(req: &HttpRequest, id: &str) -> String {
 
 /// The record as JSON text: as it is, or decompressed for a client that does not take gzip.
 /// `None` when compressed data is damaged (the caller reads the record again).
-pub fn json_of(record: &Ended) -> Option<Arc<str>> {
+fn json_of(record: &Ended) -> Option<Arc<str>> {
     match record {
         Ended::Json(json) => Some(json.clone()),
         Ended::Compressed(c) => c.record().map(Arc::from),
     }
 }
 
-/// The answer, gzip when `record` is compressed and the request takes it, else JSON; `None` when
-/// neither can be made from `record` (damaged compressed data).
+/// The answer, gzip when `record` is compressed and the request takes it (`gzip`, from
+/// [`takes_gzip`]), else JSON; `None` when neither can be made from `record` (damaged
+/// compressed data).
 pub fn one_job(
     status: StatusCode,
     req: &HttpRequest,
     id: &str,
     record: &Ended,
+    gzip: bool,
 ) -> Option<HttpResponse> {
     // The host comes from the request: quoted and escaped as any JSON string.
     let uri = serde_json::to_string(&job_uri(req, id)).expect("strings serialise");
@@ -49,7 +51,7 @@ pub fn one_job(
         .content_type(ContentType::json())
         .insert_header((header::VARY, HeaderValue::from_static("accept-encoding")));
     if let Ended::Compressed(c) = record {
-        if takes_gzip(req) {
+        if gzip {
             if let Some(body) = c.gzip_with_head(&head) {
                 return Some(
                     answer

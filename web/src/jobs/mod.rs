@@ -166,28 +166,29 @@ async fn create_job(
         None
     };
     let rec = JobRecord::queued(id, task.name(), task.canonical_args());
+    let gzip = answer::takes_gzip(&req);
     if let Some(digest) = &digest {
-        let gzip = answer::takes_gzip(&req);
         if let Some((holder, record)) = state.store.claim_cache(digest, &rec, gzip).await? {
-            return respond(&state, StatusCode::CREATED, &req, &holder, record).await;
+            return respond(&state, StatusCode::CREATED, &req, &holder, record, gzip).await;
         }
     }
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
     let record = Ended::Json(rec.to_json().into());
-    respond(&state, StatusCode::CREATED, &req, &rec.id, record).await
+    respond(&state, StatusCode::CREATED, &req, &rec.id, record, gzip).await
 }
 
-/// The answer about job `id` from its `record`; read again as JSON if that was compressed and
-/// damaged.
+/// The answer about job `id` from its `record` (gzip when compressed and `gzip`: the client takes
+/// it); read again as JSON if that was compressed and damaged.
 async fn respond(
     state: &JobsState,
     status: StatusCode,
     req: &HttpRequest,
     id: &str,
     record: Ended,
+    gzip: bool,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(answer) = answer::one_job(status, req, id, &record) {
+    if let Some(answer) = answer::one_job(status, req, id, &record, gzip) {
         return Ok(answer);
     }
     tracing::warn!(id, "compressed job answer damaged, reading the record");
@@ -196,7 +197,7 @@ async fn respond(
         .get_raw(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No job with id `{id}`")))?;
-    answer::one_job(status, req, id, &Ended::Json(json.into()))
+    answer::one_job(status, req, id, &Ended::Json(json.into()), gzip)
         .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Job record unreadable"))
 }
 
@@ -234,7 +235,7 @@ async fn get_job(
     let rec = wait_for_end(&state, &id, deadline, gzip)
         .await?
         .ok_or_else(unknown)?;
-    respond(&state, StatusCode::OK, &req, &id, rec).await
+    respond(&state, StatusCode::OK, &req, &id, rec, gzip).await
 }
 
 /// The job's record as soon as it is finished or failed, or at `deadline` as it then is; the
