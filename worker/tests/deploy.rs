@@ -288,7 +288,7 @@ fn nginx_proxies_jobs_and_gzips_json() {
         .header("content-type")
         .unwrap()
         .starts_with("application/json"));
-    assert_eq!(common::gunzip(&r.body)["job"], done);
+    assert_eq!(r.json()["job"], done);
 
     // Static files: the page's content-hashed URLs are cached for a year, plain names are
     // revalidated; one Cache-Control header each, as velo-web sent it; precompressed.

@@ -186,19 +186,7 @@ fn job_of(r: velo_testkit::http::RawReply) -> Value {
         "{}",
         String::from_utf8_lossy(&r.body)
     );
-    let body = if r.header("content-encoding") == Some("gzip") {
-        let size = u32::from_le_bytes(r.body[r.body.len() - 4..].try_into().unwrap()) as usize;
-        let mut out = vec![0; size];
-        let n = libdeflater::Decompressor::new()
-            .gzip_decompress(&r.body, &mut out)
-            .expect("a valid gzip answer");
-        out.truncate(n);
-        out
-    } else {
-        r.body
-    };
-    let answer: Value = serde_json::from_slice(&body).expect("a JSON answer");
-    answer["job"].clone()
+    r.json()["job"].clone()
 }
 
 /// `clients` threads submit and long-poll jobs for `seconds`.

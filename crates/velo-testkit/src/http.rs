@@ -29,6 +29,28 @@ impl RawReply {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The body as JSON, decompressed first when it came gzipped.
+    pub fn json(&self) -> Value {
+        let body = match self.header("content-encoding") {
+            Some("gzip") => gunzip(&self.body),
+            _ => self.body.clone(),
+        };
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&body)))
+    }
+}
+
+/// What one gzip member holds, its CRC-32 and length checked (libdeflate checks the trailer).
+pub fn gunzip(body: &[u8]) -> Vec<u8> {
+    assert!(body.len() > 18, "not a gzip member: {body:?}");
+    let size = u32::from_le_bytes(body[body.len() - 4..].try_into().expect("four bytes"));
+    let mut out = vec![0; size as usize];
+    let n = libdeflater::Decompressor::new()
+        .gzip_decompress(body, &mut out)
+        .expect("a valid gzip member");
+    out.truncate(n);
+    out
 }
 
 impl Reply {

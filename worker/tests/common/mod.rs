@@ -127,14 +127,3 @@ fn start_web(env: &[(String, String)]) -> String {
         .expect("web started");
     format!("http://127.0.0.1:{port}")
 }
-
-/// The JSON inside one gzip member (a compressed answer), its CRC-32 and length checked.
-pub fn gunzip(body: &[u8]) -> serde_json::Value {
-    assert!(body.len() > 18, "not a gzip member: {body:?}");
-    let size = u32::from_le_bytes(body[body.len() - 4..].try_into().unwrap()) as usize;
-    let mut out = vec![0; size];
-    let n = libdeflater::Decompressor::new()
-        .gzip_decompress(body, &mut out)
-        .expect("a valid gzip member");
-    serde_json::from_slice(&out[..n]).expect("JSON inside")
-}
