@@ -174,13 +174,7 @@ mod tests {
     }
 
     fn gunzip(body: &[u8]) -> String {
-        let size = u32::from_le_bytes(body[body.len() - 4..].try_into().unwrap()) as usize;
-        let mut out = vec![0; size];
-        // libdeflate checks the CRC-32 and the length in the trailer.
-        let n = libdeflater::Decompressor::new()
-            .gzip_decompress(body, &mut out)
-            .expect("a valid gzip member");
-        String::from_utf8(out[..n].to_vec()).unwrap()
+        String::from_utf8(velo_testkit::http::gunzip(body)).unwrap()
     }
 
     #[test]
