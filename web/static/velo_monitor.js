@@ -78,11 +78,12 @@
   // comes back whole, up to 200 kB of JSON) then does not take the main thread from the open
   // tab's plot while that one draws.
   async function runJob(args, gate) {
-    let res = await fetch('/jobs', {
+    // The open tab's jobs were posted by plot_jobs.js, from the page's head.
+    let res = await (window.veloPlotJobs.take(args) || fetch('/jobs', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ task_name: TASK, args: args }),
-    });
+    }));
     await gate;
     if (res.status !== 201) throw new Error(await messageOf(res));
     let job = (await res.json()).job;
@@ -228,8 +229,10 @@
   }
 
   async function draw(container, nominal, reference, options, showReference) {
+    // A sketch stays on top until JSROOT's drawing is complete, so the plot never blinks out.
+    const sketch = container.querySelector(':scope > .plot-sketch');
     JSROOT.cleanup(container);
-    container.replaceChildren();
+    container.replaceChildren(...(sketch ? [sketch] : []));
     // An overlay is drawn in the first histogram's frame: make the frame tall enough for both.
     const both = reference && showReference;
     nominal.hist.fMaximum = both ? 1.05 * Math.max(maximum(nominal.hist), maximum(reference.hist)) : -1111;
@@ -237,6 +240,7 @@
     if (reference && showReference) {
       await painterOf(reference).draw(container, reference.hist, drawOption(reference, options, true));
     }
+    if (sketch) sketch.remove();
   }
 
   function painterOf(built) {
@@ -256,9 +260,33 @@
     pane.querySelector('.plot').after(label);
   }
 
+  // The quick SVG picture of a result (plot_sketch.js) in place of the spinner, drawn once the
+  // container is shown (a hidden tab's has no size to draw in).
+  function sketchPlot(container, result, refResult, options) {
+    const go = () => {
+      if (container.querySelector(':scope > .plot-sketch') || container.classList.contains('drawn') || !window.veloSketch) return;
+      container.querySelectorAll('.spinner').forEach((e) => e.remove());
+      window.veloSketch(container, result.data, refResult ? refResult.data : null, options);
+      container.classList.add('sketched');
+      if (window.veloFirstPaint === undefined) window.veloFirstPaint = performance.now();
+    };
+    if (container.clientWidth > 0) {
+      go();
+      return;
+    }
+    const watch = new ResizeObserver(() => {
+      if (container.clientWidth === 0) return;
+      watch.disconnect();
+      go();
+    });
+    watch.observe(container);
+  }
+
   // `turn` resolves when this plot may draw: JSROOT is loaded and the plots before it are drawn;
-  // `gate` when its jobs' answers may be read (see runJob).
-  async function loadPlot(container, turn, gate) {
+  // `gate` when its jobs' answers may be read (see runJob). `answered` (the open tab's plot only)
+  // is called once its answers are in and it is sketched: on a first visit JSROOT's compilation,
+  // which holds the main thread for a few hundred ms, starts then (see loadJsroot).
+  async function loadPlot(container, turn, gate, answered) {
     const name = container.dataset.name;
     const title = container.dataset.title || name;
     const options = JSON.parse(container.dataset.options || '{}');
@@ -268,7 +296,8 @@
       sensor: Number(container.dataset.sensor),
     };
     spinner(container);
-    container.parentElement.querySelectorAll('.reference-note, .reference-toggle').forEach((e) => e.remove());
+    container.classList.remove('sketched');
+    container.parentElement.querySelectorAll('.reference-note, .reference-toggle, .sketch-note').forEach((e) => e.remove());
     // The reference run's plot is a job of its own; a run without a reference simply has none.
     const refJob = runJob(Object.assign({ reference: true }, args), gate).catch(() => null);
     let result;
@@ -283,18 +312,35 @@
       return;
     }
     const refResult = await refJob;
-    await turn;
-    const nominal = buildHistogram(result.data, { color: 1 });
-    let reference = null;
-    if (!nominal.is2d && refResult && refResult.success === true && !refResult.data.data.xbinning) {
-      reference = buildHistogram(refResult.data, { color: 2 });
-      reference.hist.fTitle = 'Reference';
-    } else if (!nominal.is2d && refResult && refResult.success === false) {
+    const is2d = Boolean(result.data.data.xbinning);
+    const overlay = !is2d && refResult && refResult.success === true && !refResult.data.data.xbinning ? refResult : null;
+    if (!is2d && refResult && refResult.success === false) {
       // Say why there is no overlay (typically: no reference run configured for this run).
       const note = document.createElement('p');
       note.className = 'reference-note';
       note.textContent = 'No reference plot: ' + refResult.message;
       container.after(note);
+    }
+    if (answered) {
+      sketchPlot(container, result, overlay, options);
+      answered();
+    }
+    try {
+      await turn;
+    } catch (e) {
+      // Without JSROOT the sketch is the plot, and the page says what is missing.
+      sketchPlot(container, result, overlay, options);
+      const note = document.createElement('p');
+      note.className = 'sketch-note';
+      note.textContent = 'Interactive drawing unavailable (' + e.message + '): a plain picture is shown.';
+      container.after(note);
+      return;
+    }
+    const nominal = buildHistogram(result.data, { color: 1 });
+    let reference = null;
+    if (overlay) {
+      reference = buildHistogram(overlay.data, { color: 2 });
+      reference.hist.fTitle = 'Reference';
     }
     const drawStart = performance.now();
     try {
@@ -305,16 +351,26 @@
       errorBox(container, title, 'drawing failed: ' + e.message);
       return;
     }
+    container.classList.remove('sketched');
     container.classList.add('drawn');
     if (reference) {
-      referenceToggle(container.closest('.run-view-pane'), refResult.data.run, (on) => {
+      referenceToggle(container.closest('.run-view-pane'), overlay.data.run, (on) => {
         draw(container, nominal, reference, options, on);
       });
     }
   }
 
-  // JSROOT is loaded after the jobs are submitted: compiling it then overlaps with the workers'
-  // decoding instead of delaying it.
+  // Whether the browser had JSROOT's bundle cached (the page's preload of it came from the
+  // cache): V8 then has its compiled code too, and running it takes tens of ms, not hundreds.
+  function jsrootCached() {
+    if (!JSROOT_URL) return false;
+    const entry = performance.getEntriesByName(new URL(JSROOT_URL, window.location.href).href)[0];
+    return Boolean(entry && entry.transferSize === 0 && entry.decodedBodySize > 0);
+  }
+
+  // A first visit evaluates JSROOT once the open tab's answers are in and sketched (the page
+  // preloads the file meanwhile): its compilation then does not hold up the sketch. With JSROOT
+  // cached it is evaluated at once, and usually draws before a sketch would be needed.
   function loadJsroot() {
     return new Promise((resolve, reject) => {
       if (!JSROOT_URL) {
@@ -336,25 +392,36 @@
   }
 
   // Every plot of the page at once; `velo:plots-done` tells tests and timings when all are in.
-  // The open tab's plot goes first: its job is queued first and it is drawn before the others
-  // (`veloFirstPlotDone` marks when).
+  // The open tab's plot goes first: its job is queued first, it is sketched as soon as its answer
+  // is in (`veloFirstPaint` marks when), and JSROOT draws it before the others
+  // (`veloFirstPlotDone`).
   async function loadPlots() {
+    // Where the head's plot_jobs.js did not run, every job is posted here.
+    if (!window.veloPlotJobs) window.veloPlotJobs = { take: () => undefined };
     const plots = Array.from(document.querySelectorAll('.plot'));
     if (plots.length === 0) return;
     const open = plots.filter((p) => p.closest('.run-view-pane.active'));
     const ordered = open.concat(plots.filter((p) => !open.includes(p)));
-    const jsroot = loadJsroot();
-    jsroot.catch(() => {}); // each plot reports the failure in its own box
+    let answered;
+    const sketched = new Promise((resolve) => { answered = resolve; });
+    const jsroot = jsrootCached() ? loadJsroot() : sketched.then(loadJsroot);
+    jsroot.catch(() => {}); // each plot reports the failure itself
     let turn = jsroot;
     let gate = null;
     const loads = ordered.map((p, i) => {
-      const load = loadPlot(p, turn, gate).catch((e) => {
+      const load = loadPlot(p, turn, gate, i === 0 ? answered : null).catch((e) => {
         errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
       });
       if (i === 0) {
-        const first = load.then(() => { window.veloFirstPlotDone = performance.now(); });
+        // Whatever became of the open tab's jobs, JSROOT is loaded for the others.
+        load.then(answered);
+        const first = load.then(() => {
+          window.veloFirstPlotDone = performance.now();
+          if (window.veloFirstPaint === undefined) window.veloFirstPaint = window.veloFirstPlotDone;
+        });
         // The others wait for the first, whether it drew or failed.
         turn = Promise.all([jsroot, first]);
+        turn.catch(() => {}); // awaited by each plot once its answers are in
         gate = first;
       }
       return load;

@@ -28,6 +28,10 @@ const OWN: &[(&str, &[u8])] = &[
         include_bytes!("../../static/velo_monitor.js"),
     ),
     (
+        "plot_sketch.js",
+        include_bytes!("../../static/plot_sketch.js"),
+    ),
+    (
         "dq_overview.js",
         include_bytes!("../../static/dq_overview.js"),
     ),

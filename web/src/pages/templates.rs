@@ -32,7 +32,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
 ];
 
 /// The templates, with `static_url(name="dir/file")` giving a static file's versioned URL from
-/// `urls` (a name not there is a template error, not a broken link). The URLs are ours (fixed
+/// `urls` (a name not there is a template error, not a broken link), and
+/// `inline_script(name="file.js")` the text of a script the Content-Security-Policy allows inline. The URLs are ours (fixed
 /// names, a hex hash): templates mark them `| safe`, so that autoescaping keeps their slashes.
 pub fn load(urls: HashMap<String, String>) -> anyhow::Result<Tera> {
     let mut tera = Tera::default();
@@ -47,6 +48,18 @@ pub fn load(urls: HashMap<String, String>) -> anyhow::Result<Tera> {
             urls.get(name)
                 .map(|u| tera::Value::from(u.as_str()))
                 .ok_or_else(|| format!("no static file {name}").into())
+        },
+    );
+    tera.register_function(
+        "inline_script",
+        |args: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+            let name = args
+                .get("name")
+                .and_then(|v| v.as_str())
+                .ok_or("inline_script needs name=\"file.js\"")?;
+            crate::policy::inline_script(name)
+                .map(tera::Value::from)
+                .ok_or_else(|| format!("no inline script {name}").into())
         },
     );
     Ok(tera)

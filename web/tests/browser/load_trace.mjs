@@ -32,7 +32,7 @@ try {
     transferMode: 'ReportEvents',
   });
   await load(page);
-  const [openTab, all] = await page.evaluate(() => [window.veloFirstPlotDone, window.veloPlotsDone]);
+  const [openTab, all, paint] = await page.evaluate(() => [window.veloFirstPlotDone, window.veloPlotsDone, window.veloFirstPaint]);
   await cdp.send('Tracing.end');
   await complete;
 
@@ -41,7 +41,7 @@ try {
   const onMain = (e) => e.pid === parse.pid && e.tid === parse.tid && e.ph === 'X';
   const t0 = Math.min(...events.filter((e) => e.name === 'navigationStart' && e.pid === parse.pid).map((e) => e.ts));
   const ms = (us) => (us / 1000).toFixed(1);
-  console.log(`${warm ? 'warm' : 'cold'} load: open tab drawn at ${openTab.toFixed(0)} ms, all five plots at ${all.toFixed(0)} ms`);
+  console.log(`sketch at ${paint?.toFixed(0)} ms; ${warm ? "warm" : "cold"} load: open tab drawn at ${openTab.toFixed(0)} ms, all five plots at ${all.toFixed(0)} ms`);
   for (const e of events.filter((e) => onMain(e) && e.dur >= 2000).sort((a, b) => a.ts - b.ts)) {
     const what = String(e.args?.data?.url || e.args?.data?.functionName || '').split('/').pop();
     console.log(`${ms(e.ts - t0).padStart(8)} +${ms(e.dur).padStart(7)}  ${e.name} ${what}`);

@@ -342,6 +342,97 @@ test('a histogram whose title holds <script> shows it as text', async () => {
   await page.close();
 });
 
+// --- the sketch drawn before JSROOT -----------------------------------------------------------
+
+// Holds the JSROOT bundle's response until `release()`: the page then shows what it shows before
+// JSROOT has arrived, for as long as the test needs to look.
+async function holdJsroot(page) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let asked;
+  const requested = new Promise((resolve) => { asked = resolve; });
+  await page.route('**/static/jsroot/**', async (route) => {
+    asked();
+    await held;
+    await route.continue();
+  });
+  return { release, requested };
+}
+
+test('the open tab is sketched as soon as its answer is in, and JSROOT takes over', async () => {
+  const page = await stack.newPage();
+  const jsroot = await holdJsroot(page);
+  // The held bundle is preloaded: the page's load event waits for it.
+  await page.goto(`${stack.base}/run_view/${RUNS[0]}/occupancy/0`, { waitUntil: 'commit' });
+  const plot = page.locator('.run-view-pane.active .plot');
+  await plot.locator('.plot-sketch svg').waitFor({ timeout: 20000 });
+  // JSROOT is asked for only once the open tab's answers are in: it has not run yet.
+  await jsroot.requested;
+  assert.equal(await page.evaluate(() => typeof window.JSROOT), 'undefined');
+  assert.equal(await page.evaluate(() => [typeof window.veloFirstPaint, typeof window.veloFirstPlotDone].join()), 'number,undefined');
+  assert.ok(await plot.evaluate((el) => el.classList.contains('sketched') && !el.classList.contains('drawn')));
+  // The plot's bins, its reference in red, its title and statistics, as the job answered them.
+  const sketch = plot.locator('.plot-sketch svg');
+  const series = sketch.locator('path.sketch-series');
+  assert.equal(await series.count(), 2);
+  assert.ok((await series.nth(0).getAttribute('d')).length > 2000, 'the 2048 bins are in the path');
+  assert.equal(await series.nth(1).getAttribute('stroke'), '#f00');
+  const svgText = await sketch.evaluate((s) => s.textContent);
+  assert.match(svgText, /Occupancy per channel, sensor 0/);
+  assert.match(svgText, /Entries.*2048/);
+  assert.match(svgText, /Chip channel/);
+  // Hidden tabs are not sketched: JSROOT draws them.
+  assert.equal(await page.locator('.plot-sketch').count(), 1);
+
+  jsroot.release();
+  await plotsDone(page);
+  assert.equal(await page.locator('.plot.drawn').count(), 5);
+  assert.equal(await page.locator('.plot-sketch, .plot.sketched').count(), 0, 'the sketch gave way to JSROOT');
+  assert.ok(await page.evaluate(() => window.veloFirstPaint < window.veloFirstPlotDone));
+  assert.equal(await referencePaths(plot), 1);
+  await assertClean(page, 'sketch then JSROOT');
+  await page.close();
+});
+
+test('without JSROOT every plot is still shown, as a sketch, with a note saying why', async () => {
+  const page = await stack.newPage();
+  await page.route('**/static/jsroot/**', (route) => route.abort('aborted'));
+  await page.goto(`${stack.base}/run_view/${RUNS[0]}/pedestals/3`);
+  await plotsDone(page);
+  assert.equal(await page.locator('.plot.drawn, .plot-error').count(), 0);
+  const notes = page.locator('.sketch-note');
+  assert.equal(await notes.count(), 3);
+  assert.match(await notes.first().textContent(), /Interactive drawing unavailable \(the JSROOT library did not load/);
+  // A hidden tab is sketched when it is opened (it had no size to draw in before); the third
+  // is a 2D histogram, drawn as an image of its cells.
+  const tabs = page.locator('.run-view-tab a');
+  for (let i = 0; i < 3; i++) {
+    await tabs.nth(i).click();
+    const sketch = page.locator('.run-view-pane.active .plot .plot-sketch svg');
+    await sketch.waitFor({ timeout: 5000 });
+    const is2d = (await sketch.locator('image').count()) === 1;
+    assert.equal(is2d, i === 2, `tab ${i}`);
+    if (!is2d) assert.ok((await sketch.locator('path.sketch-series, path.sketch-markers').first().getAttribute('d')).length > 2000);
+    assert.ok((await sketch.evaluate((s) => s.getBoundingClientRect().width)) > 300, `tab ${i} sketched at its size`);
+  }
+  await assertClean(page, 'no JSROOT');
+  await page.close();
+});
+
+test('a sketched title that holds <script> is text', async () => {
+  const page = await stack.newPage();
+  const jsroot = await holdJsroot(page);
+  await page.goto(`${stack.base}/run_view/${XSS_RUN}/escaping`, { waitUntil: 'commit' });
+  const sketch = page.locator('.plot').first().locator('.plot-sketch svg');
+  await sketch.waitFor({ timeout: 20000 });
+  assert.match(await sketch.evaluate((s) => s.textContent), /<script>window\.xssRan = 1<\/script>/);
+  assert.equal(await page.locator('.plot script, .plot img').count(), 0);
+  assert.equal(await page.evaluate(() => window.xssRan), undefined);
+  jsroot.release();
+  await plotsDone(page);
+  await page.close();
+});
+
 // --- URLs, headers and the Content-Security-Policy -----------------------------------------------
 
 test('a malformed URL hash opens the first tab and every plot still draws', async () => {
@@ -379,7 +470,9 @@ test('every page sends the security headers, and the browser enforces the script
   for (const url of ['/', `/run_view/${RUNS[0]}/occupancy/0`, '/nowhere']) {
     const res = await fetch(stack.base + url);
     const csp = res.headers.get('content-security-policy');
-    assert.match(csp, /script-src 'self'(;|$)/, url);
+    // This origin, and our one inline script by its hash: never 'unsafe-inline'.
+    assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/]{43}=';/, url);
+    assert.doesNotMatch(csp, /unsafe-inline'[^;]*;\s*style-src|script-src[^;]*unsafe/, url);
     assert.match(csp, /frame-ancestors 'none'/, url);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff', url);
     assert.equal(res.headers.get('referrer-policy'), 'same-origin', url);
@@ -425,6 +518,29 @@ test('the open tab is queued and drawn first', async () => {
   assert.equal(order.length, 5);
   assert.equal(order[0], open);
   await assertClean(page, 'draw order');
+  await page.close();
+});
+
+test('the plot jobs are posted from the head while the page is parsed, each once', async () => {
+  const page = await stack.newPage();
+  const posted = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/jobs') posted.push(JSON.parse(r.postData()).args);
+  });
+  await page.goto(`${stack.base}/run_view/${RUNS[0]}/occupancy/0#/velo_velooccupancymonitor_occspectmaxlow`);
+  await plotsDone(page);
+  // Every plot and its reference, once: velo_monitor.js took the jobs up rather than post again.
+  assert.equal(posted.length, 10);
+  assert.equal(new Set(posted.map((a) => JSON.stringify(a))).size, 10);
+  assert.deepEqual(posted.slice(0, 2).map((a) => a.name), Array(2).fill(await page.locator('.run-view-pane.active .plot').getAttribute('data-name')));
+  // Before the page's own scripts: the first job was on its way before the parser finished.
+  const [firstJob, parsed] = await page.evaluate(() => [
+    Math.min(...performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/jobs')).map((e) => e.startTime)),
+    performance.getEntriesByType('navigation')[0].domInteractive,
+  ]);
+  assert.ok(firstJob < parsed, `first job at ${firstJob} ms, page parsed at ${parsed} ms`);
+  assert.equal(await page.locator('.plot.drawn').count(), 5);
+  await assertClean(page, 'jobs from the head');
   await page.close();
 });
 
