@@ -98,7 +98,18 @@ fn every_response_carries_the_security_headers() {
     ] {
         let (status, csp) = header_values(base, path, "content-security-policy");
         assert_eq!(csp.len(), 1, "{path} ({status})");
-        assert!(csp[0].contains("script-src 'self';"), "{path}: {csp:?}");
+        // Scripts from this origin, and inline only the run view's own by its hash.
+        let scripts = csp[0]
+            .split(';')
+            .map(str::trim)
+            .find_map(|d| d.strip_prefix("script-src "))
+            .unwrap_or_else(|| panic!("{path}: no script-src in {csp:?}"));
+        let mut sources = scripts.split_whitespace();
+        assert_eq!(sources.next(), Some("'self'"), "{path}: {csp:?}");
+        assert!(
+            sources.all(|s| s.starts_with("'sha256-") && s.ends_with("='")),
+            "{path}: {csp:?}"
+        );
         assert!(csp[0].contains("frame-ancestors 'none'"), "{path}: {csp:?}");
         for (name, value) in [
             ("x-content-type-options", "nosniff"),
