@@ -59,5 +59,5 @@
     post(Object.assign({ reference: true }, args));
     post(args);
   }
-  window.veloPlotJobs = { take, keyOf };
+  window.veloPlotJobs = { take };
 })();

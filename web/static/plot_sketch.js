@@ -113,6 +113,11 @@
     return [lo, hi];
   }
 
+  // An axis from `lo` to `hi` drawn from pixel `p0` to `p1`.
+  function scale(lo, hi, p0, p1) {
+    return { lo, hi, px: (v) => p0 + ((v - lo) / (hi - lo)) * (p1 - p0) };
+  }
+
   function frameOf(width, height) {
     return { x0: width * MARGIN, x1: width * (1 - MARGIN), y0: height * MARGIN, y1: height * (1 - MARGIN) };
   }
@@ -262,23 +267,20 @@
     if (d.xbinning) {
       const xe = edgesOf(d.xbinning);
       const ye = edgesOf(d.ybinning);
-      x = { lo: xe[0], hi: xe[xe.length - 1] };
-      y = { lo: ye[0], hi: ye[ye.length - 1] };
+      x = scale(xe[0], xe[xe.length - 1], f.x0, f.x1);
+      y = scale(ye[0], ye[ye.length - 1], f.y1, f.y0);
+      draw2d(svg, d, f);
     } else {
       const profile = String(result.object_class).startsWith('TProfile');
       const errors = profile || Boolean(options.showUncertainties);
       const all = [series(result, 1, errors)];
       if (reference) all.push(series(reference, 2, errors));
       const [lo, hi] = yRange(all, reference ? overlayMaximum(all) : null);
-      x = { lo: all[0].edges[0], hi: all[0].edges[all[0].edges.length - 1] };
-      y = { lo, hi };
-      x.px = (v) => f.x0 + ((v - x.lo) / (x.hi - x.lo)) * (f.x1 - f.x0);
-      y.px = (v) => f.y1 - ((v - y.lo) / (y.hi - y.lo)) * (f.y1 - f.y0);
+      const edges = all[0].edges;
+      x = scale(edges[0], edges[edges.length - 1], f.x0, f.x1);
+      y = scale(lo, hi, f.y1, f.y0);
       all.forEach((s) => draw1d(svg, s, x, y, profile));
     }
-    x.px = x.px || ((v) => f.x0 + ((v - x.lo) / (x.hi - x.lo)) * (f.x1 - f.x0));
-    y.px = y.px || ((v) => f.y1 - ((v - y.lo) / (y.hi - y.lo)) * (f.y1 - f.y0));
-    if (d.xbinning) draw2d(svg, d, f);
     axes(svg, f, x, y, titles, size);
     text(svg, width / 2, f.y0 * 0.55, String(result.title), { 'text-anchor': 'middle', 'font-size': Math.round(size * 1.3) });
     if (!d.xbinning) statsBox(svg, result, width, height, size);

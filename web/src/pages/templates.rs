@@ -32,9 +32,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
 ];
 
 /// The templates, with `static_url(name="dir/file")` giving a static file's versioned URL from
-/// `urls` (a name not there is a template error, not a broken link), and
-/// `inline_script(name="file.js")` the text of a script the Content-Security-Policy allows inline. The URLs are ours (fixed
+/// `urls` (a name not there is a template error, not a broken link). The URLs are ours (fixed
 /// names, a hex hash): templates mark them `| safe`, so that autoescaping keeps their slashes.
+/// `inline_script(name="file.js")` gives the text of a script the Content-Security-Policy allows
+/// inline by its hash: marked `| safe` too, as any change to it would not match the hash.
 pub fn load(urls: HashMap<String, String>) -> anyhow::Result<Tera> {
     let mut tera = Tera::default();
     tera.add_raw_templates(TEMPLATES.iter().copied())?;

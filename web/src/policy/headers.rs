@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 /// `style-src` allows inline styles: JSROOT styles its SVG through `style` attributes. Scripts,
 /// which are what an injection would need, come from this origin only, but for the inline scripts
 /// of ours named by their hash (an injected script cannot have one of those hashes).
-pub fn content_security_policy() -> &'static str {
+fn content_security_policy() -> &'static str {
     static POLICY: OnceLock<String> = OnceLock::new();
     POLICY.get_or_init(|| {
         format!(

@@ -1,13 +1,13 @@
 //! What every request passes through before a route sees it: the browser security headers (and
-//! the one inline script they allow), the
-//! JSON-only rule for writes, and the internal-network rule for operator endpoints.
+//! the one inline script they allow), the JSON-only rule for writes, and the internal-network
+//! rule for operator endpoints.
 
 mod headers;
 mod inline;
 mod json_writes;
 mod networks;
 
-pub use headers::{content_security_policy, security_headers};
+pub use headers::security_headers;
 pub use inline::inline_script;
 pub use json_writes::json_writes_only;
 pub use networks::{internal_only, Networks};
