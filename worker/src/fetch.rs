@@ -9,8 +9,8 @@
 //! Here apalis-redis keeps the queue (its push, fetch script, in-flight sets, heartbeats and
 //! re-enqueueing of dead workers' tasks); only the decision *when* to fetch is ours. For every job
 //! it queues, velo-web pushes a token onto a Redis list ([`keys::WAKE`]). A worker with room for
-//! a job blocks on that list (BLPOP, on a connection of its own): Redis hands each token to one
-//! waiting worker, which then fetches. An idle worker costs one BLPOP per [`RECHECK`], after which
+//! a job blocks on that list (BLPOP, on a connection of its own, with apalis' fetch script
+//! pipelined behind it): Redis hands each token to one waiting worker and runs its fetch. An idle worker costs one BLPOP per [`RECHECK`], after which
 //! it fetches anyway: that picks up jobs whose token was lost (a worker killed between popping a
 //! token and fetching, Redis restarted).
 
@@ -21,6 +21,7 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use redis::aio::MultiplexedConnection;
 use std::collections::VecDeque;
+use std::sync::LazyLock;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use velo_jobs::keys;
@@ -31,8 +32,7 @@ pub const RECHECK: Duration = Duration::from_secs(2);
 type Fetched = Result<Vec<RedisTask>, apalis_redis::Error>;
 
 enum State {
-    /// Waiting for a token (or for [`RECHECK`] to pass).
-    Waiting(BoxFuture<'static, ()>),
+    /// Fetching, after a token (or [`RECHECK`]) when waiting first.
     Fetching(BoxFuture<'static, Fetched>),
     Buffered(VecDeque<RedisTask>),
     /// The fetch failed (Redis lost): the stream ends and the supervisor reconnects.
@@ -56,22 +56,38 @@ impl<Args> Gate<Args> {
         }
     }
 
-    fn wait(&self) -> State {
+    /// Wait for a token (or [`RECHECK`]), then fetch, in one round trip: the BLPOP and apalis'
+    /// fetch script are pipelined on the wake connection, and Redis runs the script as soon as
+    /// the BLPOP returns. A worker wakes once per job instead of twice (token, then fetch).
+    ///
+    /// Should the worker stop meanwhile, dropping the connection frees the blocked client, and
+    /// the script queued behind it never runs.
+    fn wait(&mut self, worker: &WorkerContext) -> State {
         let mut wake = self.wake.clone();
-        State::Waiting(
+        let mut conn = self.storage.get_connection().clone();
+        let config = self.storage.get_config().clone();
+        let worker = worker.clone();
+        State::Fetching(
             async move {
-                // A token, a timeout or an error all end in a fetch: the fetch tells.
-                let _: redis::RedisResult<Option<(String, String)>> = redis::cmd("BLPOP")
+                let mut pipe = redis::pipe();
+                pipe.cmd("BLPOP")
                     .arg(keys::WAKE)
                     .arg(RECHECK.as_secs_f64())
-                    .query_async(&mut wake)
-                    .await;
+                    .ignore();
+                pipe.add_command(fetch_command(&config, &worker));
+                match pipe.query_async::<(Vec<redis::Value>,)>(&mut wake).await {
+                    Ok((fetched,)) => Ok(decode(fetched)?),
+                    // The script is not loaded (Redis restarted), or the connection is lost:
+                    // apalis' own call loads the script, or says Redis is gone.
+                    Err(_) => apalis_redis::queries::fetch_next(&mut conn, &worker, &config).await,
+                }
             }
             .boxed(),
         )
     }
 
-    /// apalis-redis' own fetch script, on the storage's connection and configuration.
+    /// apalis-redis' own fetch, on the storage's connection and configuration: the first, which
+    /// also loads the script into Redis.
     fn fetch(&mut self, worker: &WorkerContext) -> State {
         let config = self.storage.get_config().clone();
         let mut conn = self.storage.get_connection().clone();
@@ -81,6 +97,45 @@ impl<Args> Gate<Args> {
                 .boxed(),
         )
     }
+}
+
+/// apalis-redis 1.0's `fetch_next.lua`, byte for byte (test
+/// `the_fetch_script_is_apalis_own`): the same SHA-1, so Redis holds one copy for both.
+static FETCH_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(include_str!("lua/fetch_next.lua")));
+
+/// The `EVALSHA` that `apalis_redis::queries::fetch_next` sends, with the same keys and arguments.
+pub fn fetch_command(config: &Config, worker: &WorkerContext) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(FETCH_SCRIPT.get_hash())
+        .arg(7)
+        .arg(config.workers_set())
+        .arg(config.active_jobs_list())
+        .arg(config.inflight_set_for(worker))
+        .arg(config.job_data_hash())
+        .arg(config.signal_list())
+        .arg(config.job_meta_hash())
+        .arg(config.scheduled_jobs_set())
+        .arg(now_secs())
+        .arg(config.batch_size)
+        .arg(worker.name());
+    cmd
+}
+
+/// The script's answer as apalis' `fetch_next` turns it into tasks.
+fn decode(fetched: Vec<redis::Value>) -> Result<Vec<RedisTask>, redis::RedisError> {
+    Ok(apalis_redis::queries::deserialize_with_meta(fetched)?
+        .into_iter()
+        .map(apalis_redis::queries::CompactTask::into_full_compact)
+        .collect())
+}
+
+/// apalis-redis' clock for scheduling: seconds since the epoch.
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 impl<Args> Backend for Gate<Args> {
@@ -105,19 +160,12 @@ impl<Args> Backend for Gate<Args> {
             // The first fetch is immediate: jobs may have queued while no worker ran.
             let state = self.state.take().unwrap_or_else(|| self.fetch(worker));
             let next = match state {
-                State::Waiting(mut until) => match until.poll_unpin(cx) {
-                    Poll::Pending => {
-                        self.state = Some(State::Waiting(until));
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(()) => self.fetch(worker),
-                },
                 State::Fetching(mut fetch) => match fetch.poll_unpin(cx) {
                     Poll::Pending => {
                         self.state = Some(State::Fetching(fetch));
                         return Poll::Pending;
                     }
-                    Poll::Ready(Ok(tasks)) if tasks.is_empty() => self.wait(),
+                    Poll::Ready(Ok(tasks)) if tasks.is_empty() => self.wait(worker),
                     Poll::Ready(Ok(tasks)) => State::Buffered(tasks.into()),
                     Poll::Ready(Err(e)) => {
                         self.state = Some(State::Dead);
@@ -129,13 +177,13 @@ impl<Args> Backend for Gate<Args> {
                         // Once the batch is out, wait for the next token: every job queued
                         // has one, so there is no need to look again on the off chance.
                         self.state = Some(if tasks.is_empty() {
-                            self.wait()
+                            self.wait(worker)
                         } else {
                             State::Buffered(tasks)
                         });
                         return Poll::Ready(Some(Ok(task)));
                     }
-                    None => self.wait(),
+                    None => self.wait(worker),
                 },
                 State::Dead => {
                     self.state = Some(State::Dead);

@@ -3,7 +3,7 @@
 //! share one Redis; each runs `worker_concurrency` jobs at once.
 
 pub mod dq;
-mod fetch;
+pub mod fetch;
 pub mod runner;
 pub mod signals;
 mod supervisor;

@@ -5,7 +5,7 @@ use crate::dq::Dq;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use velo_config::Settings;
 use velo_jobs::compressed::Compressed;
@@ -49,24 +49,21 @@ impl Runner {
     ) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
         let taken = Taken { worker, task_id };
-        let raw: Option<String> = conn.get(keys::job(&msg.job_id)).await?;
-        let Some(mut rec) = raw.and_then(|s| serde_json::from_str::<JobRecord>(&s).ok()) else {
-            tracing::warn!(id = %msg.job_id, "job record gone (expired?), skipping");
-            return self.ack(&mut conn, taken).await;
-        };
-        if rec.status.is_final() {
+        let mut rec = match self.begin(&mut conn, &msg, worker).await? {
+            Begin::Gone => {
+                tracing::warn!(id = %msg.job_id, "job record gone (expired?), skipping");
+                return self.ack(&mut conn, taken).await;
+            }
             // Handed out again after its worker looked dead, but it did finish.
-            return self.ack(&mut conn, taken).await;
-        }
-        if rec.attempts >= self.max_attempts {
-            rec.fail(format!(
-                "Job abandoned: its worker stopped {} times while running it",
-                rec.attempts
-            ));
-            return self.end(&mut conn, &rec, taken).await;
-        }
-        rec.start(worker);
-        self.save(&mut conn, &rec).await?;
+            Begin::Ended => return self.ack(&mut conn, taken).await,
+            Begin::Abandoned(mut rec, stopped) => {
+                rec.fail(format!(
+                    "Job abandoned: its worker stopped {stopped} times while running it"
+                ));
+                return self.end(&mut conn, &rec, taken).await;
+            }
+            Begin::Started(rec) => rec,
+        };
         tracing::debug!(id = %rec.id, task = %rec.task_name, "job started");
 
         match Task::resolve(&msg.task_name, &msg.args, self.debug_tasks) {
@@ -105,6 +102,72 @@ impl Runner {
             }
         }
         self.end(&mut conn, &rec, taken).await
+    }
+
+    /// Count the attempt and mark the job started, in Redis before the task can crash the
+    /// process: the count is what stops a job that kills its worker from running for ever.
+    async fn begin(
+        &self,
+        conn: &mut ConnectionManager,
+        msg: &QueueMessage,
+        worker: &str,
+    ) -> redis::RedisResult<Begin> {
+        let Some(queued_at) = msg.queued_at else {
+            return self.begin_by_hand(conn, &msg.job_id, worker).await;
+        };
+        let mut started = JobRecord::queued(msg.job_id.clone(), &msg.task_name, msg.args.clone());
+        started.queued_at = queued_at;
+        started.start(worker);
+        let (before, after) = started.json_around_attempts();
+        let (raw, attempt): (Option<String>, i64) = START_SCRIPT
+            .key(keys::job(&msg.job_id))
+            .key(keys::job_attempts(&msg.job_id))
+            .arg(self.ttl_secs)
+            .arg(self.max_attempts)
+            .arg(before)
+            .arg(after)
+            .invoke_async(conn)
+            .await?;
+        let Some(raw) = raw else {
+            return Ok(Begin::Gone);
+        };
+        Ok(match attempt {
+            0 => Begin::Ended,
+            // Not laid out as the script reads records: nothing done yet.
+            ..0 => return self.begin_by_hand(conn, &msg.job_id, worker).await,
+            n if n > i64::from(self.max_attempts) => match parse(&raw) {
+                Some(rec) => Begin::Abandoned(rec, n - 1),
+                None => Begin::Gone,
+            },
+            n => {
+                started.attempts = n as u32;
+                Begin::Started(started)
+            }
+        })
+    }
+
+    /// [`Self::begin`] for a job queued by an earlier velo-web (no queue time in its message) or
+    /// recorded in an earlier layout: read the record, decide, write it.
+    async fn begin_by_hand(
+        &self,
+        conn: &mut ConnectionManager,
+        id: &str,
+        worker: &str,
+    ) -> redis::RedisResult<Begin> {
+        let raw: Option<String> = conn.get(keys::job(id)).await?;
+        let Some(mut rec) = raw.as_deref().and_then(parse) else {
+            return Ok(Begin::Gone);
+        };
+        if rec.status.is_final() {
+            return Ok(Begin::Ended);
+        }
+        if rec.attempts >= self.max_attempts {
+            let stopped = i64::from(rec.attempts);
+            return Ok(Begin::Abandoned(rec, stopped));
+        }
+        rec.start(worker);
+        self.save(conn, &rec).await?;
+        Ok(Begin::Started(rec))
     }
 
     /// Acknowledge the queue's task of a job that needs no run.
@@ -162,6 +225,26 @@ impl Runner {
         tracing::debug!(id = %rec.id, status = ?rec.status, "job ended");
         Ok(())
     }
+}
+
+/// How a job's start went (see [`Runner::begin`]).
+enum Begin {
+    /// Its record is gone (expired).
+    Gone,
+    /// It had ended: handed out again after its worker looked dead, but it did finish.
+    Ended,
+    /// Its workers stopped this many times while running it: it is failed, not run again.
+    Abandoned(JobRecord, i64),
+    /// Started, as recorded in Redis.
+    Started(JobRecord),
+}
+
+/// See `lua/start_job.lua`.
+static START_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(include_str!("lua/start_job.lua")));
+
+fn parse(raw: &str) -> Option<JobRecord> {
+    serde_json::from_str(raw).ok()
 }
 
 /// Records up to this size are compressed on the runtime's thread (0.24 ms for 66 kB here), larger

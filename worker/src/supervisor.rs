@@ -7,7 +7,7 @@ use crate::fetch;
 use crate::runner::Runner;
 use apalis::prelude::*;
 use apalis_core::backend::Vacuum;
-use apalis_redis::{Config, RedisStorage};
+use apalis_redis::RedisStorage;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -138,8 +138,7 @@ impl Worker {
                     .set_response_timeout(Some(fetch::RECHECK + Duration::from_secs(2))),
             )
             .await?;
-        let config = Config::default()
-            .queue(keys::QUEUE)
+        let config = velo_jobs::queue::config()
             // One job per fetch: a worker never holds jobs another idle worker could run.
             .batch_size(1)
             // The runner acknowledges a task in the round trip that stores its job's outcome
@@ -147,7 +146,6 @@ impl Worker {
             // task in. Each saves a Lua script and a round trip per job; nobody reads the events.
             .persist_results(false)
             .lock_tasks(false)
-            .emit_events(false)
             .heartbeat_interval(Duration::from_secs(s.worker_heartbeat_secs.max(1)))
             .missed_heartbeats(s.worker_missed_heartbeats.max(1));
         let storage = RedisStorage::<QueueMessage>::new(conn.clone()).with_config(config);

@@ -376,3 +376,83 @@ fn large_answers_go_compressed_to_clients_that_take_gzip() {
         .unwrap()
         .ends_with(&format!("/jobs/{other}")));
 }
+
+/// A long-poll for a job this velo-web queued waits for the worker's announcement without
+/// reading the job's record from Redis (issue 11): it was queued while the subscription was live,
+/// so its end will be announced here. Every command Redis runs is watched (MONITOR) meanwhile.
+#[test]
+fn a_poll_for_a_job_queued_here_waits_without_reading_redis() {
+    let sys = System::start("pending", 1, &[]);
+    let client = redis::Client::open(sys.redis.url()).unwrap();
+    let mut monitor = client.get_connection().unwrap();
+    let _: () = redis::cmd("MONITOR").query(&mut monitor).unwrap();
+    monitor
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+
+    let job = sys.http.submit("debug.sleep", json!({"ms": 400}));
+    let id = job["id"].as_str().unwrap().to_string();
+    let done = sys.http.wait(&id, 10.0);
+    assert_eq!(done["status"], "finished", "{done}");
+
+    // Everything Redis ran until the end was announced, and a little after.
+    let announced = format!("\"PUBLISH\" \"{}\" \"{id}", velo_jobs::keys::DONE_CHANNEL);
+    let mut seen = Vec::new();
+    velo_testkit::wait_until(
+        "the announcement in MONITOR",
+        Duration::from_secs(10),
+        || {
+            while let Ok(redis::Value::SimpleString(line)) = monitor.recv_response() {
+                seen.push(line);
+            }
+            seen.iter().any(|l| l.contains(&announced)).then_some(())
+        },
+    );
+    let read = format!("\"GET\" \"{}\"", velo_jobs::keys::job(&id));
+    let reads: Vec<&String> = seen
+        .iter()
+        // The worker's start script reads it, inside Redis.
+        .filter(|l| l.contains(&read) && !l.contains(" lua]"))
+        .collect();
+    assert!(reads.is_empty(), "velo-web read the record: {reads:?}");
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("\"SET\"") && l.contains(" lua]")),
+        "the worker's start script ran: {seen:?}"
+    );
+}
+
+/// A job queued by an earlier velo-web, through apalis' own push and with no queue time in its
+/// message, still runs: the worker then reads and writes its record itself.
+#[test]
+fn a_job_queued_the_earlier_way_still_runs() {
+    let sys = System::start("legacy", 1, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rec =
+        velo_jobs::JobRecord::queued(velo_jobs::new_job_id(), "debug.sleep", json!({"ms": 1}));
+    rt.block_on(async {
+        use apalis_core::backend::TaskSink;
+        let client = redis::Client::open(sys.redis.url()).unwrap();
+        let mut conn = velo_jobs::connection_manager(&client).await.unwrap();
+        let _: () =
+            redis::AsyncCommands::set(&mut conn, velo_jobs::keys::job(&rec.id), rec.to_json())
+                .await
+                .unwrap();
+        let mut queue = apalis_redis::RedisStorage::<velo_jobs::QueueMessage>::new(conn.clone())
+            .with_config(velo_jobs::queue::config());
+        let message = velo_jobs::QueueMessage {
+            job_id: rec.id.clone(),
+            task_name: rec.task_name.clone(),
+            args: rec.args.clone(),
+            queued_at: None,
+        };
+        queue.push(message).await.unwrap();
+        let _: () = redis::AsyncCommands::lpush(&mut conn, velo_jobs::keys::WAKE, 1)
+            .await
+            .unwrap();
+    });
+    let done = sys.wait_final(&rec.id, Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+    assert_eq!(done["attempts"], 1, "{done}");
+    assert_eq!(done["queued_at"], rec.queued_at, "{done}");
+}

@@ -15,6 +15,12 @@ pub fn job_compressed(id: &str) -> String {
     format!("velo:job:{id}:gz")
 }
 
+/// How many times workers started the job, counted by the worker's start script (see
+/// `velo-worker`'s `lua/start_job.lua`); expires with the record.
+pub fn job_attempts(id: &str) -> String {
+    format!("velo:job:{id}:attempts")
+}
+
 /// Sorted set of job ids by queue time (ms): what `GET /jobs` lists.
 pub const RECENT: &str = "velo:jobs:recent";
 

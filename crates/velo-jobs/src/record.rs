@@ -78,6 +78,22 @@ impl JobRecord {
         self.started_at = Some(now_ms());
     }
 
+    /// The record's JSON without its attempt count: the text before the count and after it (the
+    /// worker's start script puts the count it keeps between them).
+    pub fn json_around_attempts(&self) -> (String, String) {
+        let mut marked = self.clone();
+        marked.attempts = u32::MAX;
+        let json = marked.to_json();
+        // The last one: `args`, which come earlier, may hold anything.
+        let mark = format!("\"attempts\":{}", u32::MAX);
+        let at = json.rfind(&mark).expect("a record has an attempt count");
+        let count = at + mark.len() - u32::MAX.to_string().len();
+        (
+            json[..count].to_string(),
+            json[at + mark.len()..].to_string(),
+        )
+    }
+
     /// Finished with `result`, JSON text as [`crate::Task::execute`] writes it with serde_json:
     /// stored as it is, neither parsed nor copied through serde (a plot is tens of kB).
     pub fn finish(&mut self, result: String) {
@@ -290,6 +306,17 @@ mod tests {
         assert!(parse_done_message(b"../x {}").is_none());
         assert!(parse_done_message(rec.id.as_bytes()).is_none());
         assert!(parse_done_message(format!("{} vgz1xx", rec.id).as_bytes()).is_none());
+    }
+
+    #[test]
+    fn a_record_splits_around_its_attempt_count() {
+        let args = serde_json::json!({"x": "\"attempts\":4294967295,"});
+        let mut rec = JobRecord::queued(new_job_id(), "t", args);
+        rec.start("w");
+        let (before, after) = rec.json_around_attempts();
+        rec.attempts = 7;
+        assert_eq!(format!("{before}7{after}"), rec.to_json());
+        assert!(before.ends_with(r#""attempts":"#), "{before}");
     }
 
     #[test]

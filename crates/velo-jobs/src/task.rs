@@ -187,6 +187,10 @@ pub struct QueueMessage {
     pub job_id: String,
     pub task_name: String,
     pub args: Value,
+    /// The record's queue time (ms), so that the worker can write the started record without
+    /// reading the queued one first. Absent in messages queued by an earlier velo-web.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<u64>,
 }
 
 #[cfg(test)]

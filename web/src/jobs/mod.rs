@@ -172,6 +172,8 @@ async fn create_job(
             return respond(&state, StatusCode::CREATED, &req, &holder, record, gzip).await;
         }
     }
+    // Before queueing it: its end may be announced before `enqueue` returns.
+    state.waiters.queued(&rec.id);
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
     let record = Ended::Json(rec.to_json().into());
@@ -261,6 +263,15 @@ async fn wait_for_end(
             .or_else(|| state.waiters.recently_ended(id))
         {
             return Ok(Some(ended));
+        }
+        // Queued here and not yet announced: it has not ended, and its end will be announced
+        // here. Its record is read only to answer at the deadline, or should the subscription
+        // drop (every waiter is woken then).
+        if tokio::time::Instant::now() < deadline && state.waiters.announces(id) {
+            tokio::select! {
+                _ = woken => continue,
+                _ = tokio::time::sleep_until(deadline) => continue,
+            }
         }
         let Some((raw, compressed)) = state.store.get_with_compressed(id, gzip).await? else {
             return Ok(None);

@@ -6,7 +6,7 @@ use crate::jobs::JobsState;
 use actix_web::{web, HttpResponse};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
-use velo_jobs::{keys, metrics as m};
+use velo_jobs::metrics as m;
 
 struct Figures {
     counters: HashMap<String, u64>,
@@ -31,7 +31,7 @@ pub async fn metrics(jobs: web::Data<JobsState>, ops: web::Data<OpsState>) -> Ht
 
 async fn read(jobs: &JobsState, ops: &OpsState) -> Result<Figures, String> {
     let mut conn = jobs.store().conn().await.map_err(|e| e.message)?;
-    let queue = apalis_redis::Config::default().queue(keys::QUEUE);
+    let queue = velo_jobs::queue::config();
     // apalis files a pushed task as scheduled (start time "now") until a worker moves it to
     // its active list: both are waiting.
     let (counters, latency, active, scheduled): (
