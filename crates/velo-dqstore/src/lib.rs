@@ -142,7 +142,32 @@ impl Store {
     /// current one stays, as history). Returns its id.
     pub fn record(&self, e: &NewEvaluation) -> Result<i64, StoreError> {
         let checked = write::check(e)?;
-        self.with(|c| c.write(|c| write::record(c, e, &checked)))
+        self.with(|c| {
+            c.write(|c| {
+                c.lock_run(e.run)?;
+                write::record(c, e, &checked)
+            })
+        })
+    }
+
+    /// Record an evaluation made from the run's current one being `seen` (`None`: it had none),
+    /// unless another was recorded since: then nothing is recorded, and `None` is returned. Two
+    /// workers that evaluated one run at once (one took the other for dead) record it once.
+    pub fn record_unless_superseded(
+        &self,
+        e: &NewEvaluation,
+        seen: Option<i64>,
+    ) -> Result<Option<i64>, StoreError> {
+        let checked = write::check(e)?;
+        self.with(|c| {
+            c.write(|c| {
+                c.lock_run(e.run)?;
+                if write::current_id(c, e.run)? != seen {
+                    return Ok(None);
+                }
+                write::record(c, e, &checked).map(Some)
+            })
+        })
     }
 
     /// The run's current evaluation with its tree; `None` if the run was never evaluated.

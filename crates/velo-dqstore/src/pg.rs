@@ -11,6 +11,9 @@ use std::time::Duration;
 
 /// Random, fixed: the advisory lock key under which openers apply migrations one at a time.
 const MIGRATION_LOCK: i64 = 0x7665_6c6f_6471_0001;
+/// Advisory lock keys of runs' records: this, or'ed with the run number (32 bits), apart from
+/// [`MIGRATION_LOCK`].
+const RUN_LOCKS: i64 = 0x7665_6c6e_0000_0000;
 
 pub(crate) struct PgConn(postgres::Client);
 
@@ -100,6 +103,14 @@ impl Conn for PgConn {
         self.exec(
             "SELECT pg_advisory_xact_lock($1)",
             &[Param::int(MIGRATION_LOCK)],
+        )
+        .map(drop)
+    }
+
+    fn lock_run(&mut self, run: u32) -> Result<(), StoreError> {
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[Param::int(RUN_LOCKS | i64::from(run))],
         )
         .map(drop)
     }

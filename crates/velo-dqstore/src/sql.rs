@@ -120,6 +120,10 @@ pub(crate) trait Conn: Send {
     /// Take the lock that makes concurrent openers migrate one at a time, inside the current
     /// transaction (SQLite's write lock already is one).
     fn lock_migrations(&mut self) -> Result<(), StoreError>;
+    /// Take the lock that makes recorders of one run take turns, inside the current write
+    /// transaction, before they look at its current evaluation (SQLite's write lock already is
+    /// one; PostgreSQL's row locks cannot lock a row that does not exist yet).
+    fn lock_run(&mut self, run: u32) -> Result<(), StoreError>;
 }
 
 impl dyn Conn + '_ {

@@ -128,6 +128,10 @@ impl Conn for SqliteConn {
     fn lock_migrations(&mut self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn lock_run(&mut self, _run: u32) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 impl From<rusqlite::types::FromSqlError> for StoreError {

@@ -70,6 +70,15 @@ pub(crate) fn check(e: &NewEvaluation) -> Result<Checked<'_>, StoreError> {
     Ok(Checked { trends })
 }
 
+/// The id of the run's current evaluation, if it has one.
+pub(crate) fn current_id(c: &mut dyn Conn, run: u32) -> Result<Option<i64>, StoreError> {
+    let rows = c.rows(
+        "SELECT evaluation_id FROM current_evaluations WHERE run = $1",
+        &[Param::int(run)],
+    )?;
+    rows.first().map(|r| r.i64(0)).transpose()
+}
+
 pub(crate) fn record(
     c: &mut dyn Conn,
     e: &NewEvaluation,

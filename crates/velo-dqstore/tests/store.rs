@@ -69,6 +69,7 @@ suite!(
     run_info_is_upserted,
     invalid_input_is_refused_and_changes_nothing,
     concurrent_writers_lose_nothing,
+    an_evaluation_superseded_meanwhile_is_not_recorded,
     concurrent_openers_migrate_once,
     reopening_migrates_nothing_twice,
     an_older_database_is_upgraded,
@@ -664,6 +665,38 @@ fn concurrent_writers_lose_nothing(db: &Db) {
     assert_eq!(Some(points[0].value), cur.summary.score);
     let ids: HashSet<i64> = a.history(1).unwrap().iter().map(|h| h.id).collect();
     assert_eq!(ids.len(), 4 * PER_THREAD as usize);
+}
+
+/// Workers that evaluated one run at once (one took the other's lock for dead) record it once:
+/// each says which evaluation it replaces, and only the first that still replaces it records.
+fn an_evaluation_superseded_meanwhile_is_not_recorded(db: &Db) {
+    let (a, b) = (open(db), open(db));
+    let recorded: Vec<Option<i64>> = std::thread::scope(|s| {
+        let racers: Vec<_> = [&a, &a, &b, &b]
+            .into_iter()
+            .enumerate()
+            .map(|(t, store)| {
+                s.spawn(move || {
+                    store
+                        .record_unless_superseded(&evaluation(9, t as f64, "OK"), None)
+                        .unwrap()
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let first: Vec<i64> = recorded.iter().flatten().copied().collect();
+    assert_eq!(first.len(), 1, "{recorded:?}");
+    assert_eq!(a.history(9).unwrap().len(), 1);
+    // Made from a superseded one: nothing recorded. From the current one: recorded.
+    let stale = b.record_unless_superseded(&evaluation(9, 0.5, "WARNING"), None);
+    assert_eq!(stale.unwrap(), None);
+    let next = b
+        .record_unless_superseded(&evaluation(9, 0.5, "WARNING"), Some(first[0]))
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(a.current(9).unwrap().unwrap().summary.id, next);
+    assert_eq!(a.history(9).unwrap().len(), 2);
 }
 
 fn concurrent_openers_migrate_once(db: &Db) {

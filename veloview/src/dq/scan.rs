@@ -56,6 +56,23 @@ pub struct Stored {
     pub alarm_error: Option<String>,
 }
 
+impl Stored {
+    /// Nothing done: the run's stored evaluation is current.
+    fn current(run: u32) -> Stored {
+        Stored {
+            run,
+            evaluation_id: None,
+            reason: None,
+            status: "current",
+            level: None,
+            score: None,
+            message: None,
+            alarms: None,
+            alarm_error: None,
+        }
+    }
+}
+
 /// The run file's identity as the store keeps it; all empty when the run has no file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct FileKey {
@@ -213,24 +230,18 @@ impl Evaluator {
             .reference_for(run)
             .filter(|r| list.contains(*r));
         let file = self.file_key(run);
+        // What the evaluation replaces: unless forced, it is recorded only if that is still the
+        // run's current one.
+        let mut seen = None;
         let reason = if force {
             Some(Reason::Forced)
         } else {
-            let states = self.store.state(run).map_err(|e| e.to_string())?;
-            self.reason(states.as_ref(), &file, reference)
+            let state = self.store.state(run).map_err(|e| e.to_string())?;
+            seen = Some(state.as_ref().map(|s| s.evaluation_id));
+            self.reason(state.as_ref(), &file, reference)
         };
         let Some(reason) = reason else {
-            return Ok(Stored {
-                run,
-                evaluation_id: None,
-                reason: None,
-                status: "current",
-                level: None,
-                score: None,
-                message: None,
-                alarms: None,
-                alarm_error: None,
-            });
+            return Ok(Stored::current(run));
         };
         let result = evaluate_run(&self.data, &self.config, run);
         let (outcome, reference_run, stored) = match result {
@@ -273,7 +284,16 @@ impl Evaluator {
             evaluated_at_ms: now_ms(),
             outcome,
         };
-        let id = self.store.record(&new).map_err(|e| e.to_string())?;
+        let id = match seen {
+            None => self.store.record(&new),
+            Some(seen) => match self.store.record_unless_superseded(&new, seen) {
+                Ok(Some(id)) => Ok(id),
+                // Another worker evaluated it meanwhile, from the same file or a newer one.
+                Ok(None) => return Ok(Stored::current(run)),
+                Err(e) => Err(e),
+            },
+        }
+        .map_err(|e| e.to_string())?;
         // After the evaluation is stored: a trend rule compares with the runs before, and an
         // alarm that cannot be recorded must not lose the evaluation.
         let (alarms, alarm_error) = match &self.alarms {
