@@ -349,18 +349,25 @@ fn large_answers_go_compressed_to_clients_that_take_gzip() {
         .get_connection()
         .unwrap();
     let other = velo_jobs::new_job_id();
-    let stored: String = redis::cmd("GET")
+    let stored: Vec<u8> = redis::cmd("GET")
         .arg(velo_jobs::keys::job(&id))
         .query(&mut redis)
         .unwrap();
-    let record = stored.replace(&id, &other);
+    // Redis holds the large record only compressed.
+    assert!(
+        stored.len() * 3 < plain_len,
+        "{} of {plain_len}",
+        stored.len()
+    );
+    let record = velo_jobs::compressed::Compressed::from_bytes(&stored)
+        .expect("stored compressed")
+        .record()
+        .unwrap()
+        .replace(&id, &other);
     let compressed = velo_jobs::compressed::Compressed::of_record(&record).unwrap();
-    let _: () = redis::pipe()
-        .set(velo_jobs::keys::job(&other), &record)
-        .set(
-            velo_jobs::keys::job_compressed(&other),
-            compressed.to_bytes(),
-        )
+    let _: () = redis::cmd("SET")
+        .arg(velo_jobs::keys::job(&other))
+        .arg(compressed.to_bytes())
         .query(&mut redis)
         .unwrap();
     let r = h.raw("GET", &format!("/jobs/{other}?wait=5"), &gzip, None);
@@ -375,6 +382,18 @@ fn large_answers_go_compressed_to_clients_that_take_gzip() {
         .as_str()
         .unwrap()
         .ends_with(&format!("/jobs/{other}")));
+    // Decompressed for a client without gzip, and in the list of recent jobs.
+    let r = h.raw("GET", &format!("/jobs/{other}"), &[], None);
+    assert_eq!((r.status, r.header("content-encoding")), (200, None));
+    assert_eq!(r.json()["job"]["result"], plain["result"]);
+    let listed = h.get("/jobs").json();
+    let mine = listed["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == id.as_str())
+        .expect("listed");
+    assert_eq!(mine["result"], plain["result"]);
 }
 
 /// A long-poll for a job this velo-web queued waits for the worker's announcement without

@@ -4,15 +4,10 @@
 
 pub const QUEUE: &str = "velo-jobs";
 
-/// The job record (JSON), expiring `result_ttl_secs` after its last update.
+/// The job record, expiring `result_ttl_secs` after its last update: JSON or, a large final
+/// record, only its compressed tail (see [`crate::compressed`], [`crate::record::Ended`]).
 pub fn job(id: &str) -> String {
     format!("velo:job:{id}")
-}
-
-/// A finished job's answer compressed (see [`crate::compressed`]), beside its record and
-/// expiring with it; only for large records.
-pub fn job_compressed(id: &str) -> String {
-    format!("velo:job:{id}:gz")
 }
 
 /// How many times workers started the job, counted by the worker's start script (see

@@ -158,8 +158,8 @@ pub fn status_of(json: &str) -> Option<Status> {
     })
 }
 
-/// A final record as a worker announces it: its JSON, or for a large one only its compressed
-/// tail (see [`crate::compressed`]), which is what most clients are sent anyway.
+/// A job's record as a worker announces and stores it: its JSON, or for a large final one only
+/// its compressed tail (see [`crate::compressed`]), which is what most clients are sent anyway.
 #[derive(Debug, Clone)]
 pub enum Ended {
     Json(Arc<str>),
@@ -167,6 +167,33 @@ pub enum Ended {
 }
 
 impl Ended {
+    /// A job's record as Redis holds it ([`crate::keys::job`]): its JSON or, for a large final
+    /// one, its compressed tail. `None`: neither, or no job record (not one of ours).
+    pub fn from_stored(bytes: Vec<u8>) -> Option<Ended> {
+        if Compressed::is_compressed(&bytes) {
+            return Compressed::from_bytes(&bytes).map(|c| Ended::Compressed(Arc::new(c)));
+        }
+        let json = String::from_utf8(bytes).ok()?;
+        status_of(&json)?;
+        Some(Ended::Json(json.into()))
+    }
+
+    /// Whether the job has ended: only a final record is ever compressed.
+    pub fn is_final(&self) -> bool {
+        match self {
+            Ended::Json(json) => status_of(json).is_some_and(Status::is_final),
+            Ended::Compressed(_) => true,
+        }
+    }
+
+    /// The record's JSON, decompressed if need be; `None` when compressed data is damaged.
+    pub fn json(&self) -> Option<Arc<str>> {
+        match self {
+            Ended::Json(json) => Some(json.clone()),
+            Ended::Compressed(c) => c.record().map(Arc::from),
+        }
+    }
+
     /// The bytes it holds in memory.
     pub fn size(&self) -> usize {
         match self {

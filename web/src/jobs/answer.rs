@@ -6,7 +6,6 @@
 use actix_web::http::header::{self, ContentType, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use std::sync::Arc;
 use velo_jobs::record::Ended;
 
 /// Whether the request takes a gzip answer.
@@ -22,15 +21,6 @@ pub fn job_uri(req: &HttpRequest, id: &str) -> String {
     req.url_for("job", [id])
         .map(|u| u.to_string())
         .unwrap_or_default()
-}
-
-/// The record as JSON text: as it is, or decompressed for a client that does not take gzip.
-/// `None` when compressed data is damaged (the caller reads the record again).
-fn json_of(record: &Ended) -> Option<Arc<str>> {
-    match record {
-        Ended::Json(json) => Some(json.clone()),
-        Ended::Compressed(c) => c.record().map(Arc::from),
-    }
 }
 
 /// The answer, gzip when `record` is compressed and the request takes it (`gzip`, from
@@ -61,7 +51,8 @@ pub fn one_job(
             }
         }
     }
-    let json = json_of(record)?;
+    // Decompressed for a client that does not take gzip.
+    let json = record.json()?;
     Some(answer.body(spliced(&head, &json)))
 }
 

@@ -168,7 +168,7 @@ async fn create_job(
     let rec = JobRecord::queued(id, task.name(), task.canonical_args());
     let gzip = answer::takes_gzip(&req);
     if let Some(digest) = &digest {
-        if let Some((holder, record)) = state.store.claim_cache(digest, &rec, gzip).await? {
+        if let Some((holder, record)) = state.store.claim_cache(digest, &rec).await? {
             return respond(&state, StatusCode::CREATED, &req, &holder, record, gzip).await;
         }
     }
@@ -194,12 +194,12 @@ async fn respond(
         return Ok(answer);
     }
     tracing::warn!(id, "compressed job answer damaged, reading the record");
-    let json = state
+    let stored = state
         .store
-        .get_raw(id)
+        .get(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No job with id `{id}`")))?;
-    answer::one_job(status, req, id, &Ended::Json(json.into()), gzip)
+    answer::one_job(status, req, id, &stored, gzip)
         .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Job record unreadable"))
 }
 
@@ -234,20 +234,18 @@ async fn get_job(
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
     let gzip = answer::takes_gzip(&req);
-    let rec = wait_for_end(&state, &id, deadline, gzip)
+    let rec = wait_for_end(&state, &id, deadline)
         .await?
         .ok_or_else(unknown)?;
     respond(&state, StatusCode::OK, &req, &id, rec, gzip).await
 }
 
-/// The job's record as soon as it is finished or failed, or at `deadline` as it then is; the
-/// compressed form of a large finished one when `gzip` (the client takes it). `None`: no such
-/// job (or not a record of ours).
+/// The job's record as soon as it is finished or failed (compressed when large), or at
+/// `deadline` as it then is. `None`: no such job (or not a record of ours).
 async fn wait_for_end(
     state: &JobsState,
     id: &str,
     deadline: tokio::time::Instant,
-    gzip: bool,
 ) -> Result<Option<Ended>, ApiError> {
     let reg = state.waiters.register(id);
     loop {
@@ -273,19 +271,12 @@ async fn wait_for_end(
                 _ = tokio::time::sleep_until(deadline) => continue,
             }
         }
-        let Some((raw, compressed)) = state.store.get_with_compressed(id, gzip).await? else {
+        let Some(rec) = state.store.get(id).await? else {
             return Ok(None);
         };
-        let Some(status) = velo_jobs::record::status_of(&raw) else {
-            return Ok(None);
-        };
-        if status.is_final() {
-            return Ok(Some(match compressed {
-                Some(c) => Ended::Compressed(Arc::new(c)),
-                None => Ended::Json(raw.into()),
-            }));
+        if rec.is_final() {
+            return Ok(Some(rec));
         }
-        let rec = Ended::Json(raw.into());
         tokio::select! {
             _ = woken => {}
             _ = tokio::time::sleep_until(deadline) => return Ok(Some(rec)),

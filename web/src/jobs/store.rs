@@ -5,9 +5,7 @@
 use super::error::ApiError;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
-use std::sync::Arc;
 use tokio::sync::OnceCell;
-use velo_jobs::compressed::Compressed;
 use velo_jobs::record::Ended;
 use velo_jobs::{keys, metrics, JobRecord};
 
@@ -41,53 +39,16 @@ impl Store {
             .map_err(ApiError::unavailable)
     }
 
-    /// The job's record as the JSON text stored, not parsed: a plot's result passes through.
-    pub async fn get_raw(&self, id: &str) -> Result<Option<String>, ApiError> {
-        self.conn()
+    /// The job's record as stored: JSON, not parsed (a plot's result passes through), or a
+    /// large final one's compressed tail. `None`: no such record (or not one of ours).
+    pub async fn get(&self, id: &str) -> Result<Option<Ended>, ApiError> {
+        let stored: Option<Vec<u8>> = self
+            .conn()
             .await?
             .get(keys::job(id))
             .await
-            .map_err(ApiError::unavailable)
-    }
-
-    /// The job's record as stored and, when `compressed` is asked, its compressed answer if a
-    /// worker left one (a large finished job), in one round trip.
-    pub async fn get_with_compressed(
-        &self,
-        id: &str,
-        compressed: bool,
-    ) -> Result<Option<(String, Option<Compressed>)>, ApiError> {
-        if !compressed {
-            return Ok(self.get_raw(id).await?.map(|raw| (raw, None)));
-        }
-        let (raw, packed): (Option<String>, Option<Vec<u8>>) = redis::pipe()
-            .get(keys::job(id))
-            .get(keys::job_compressed(id))
-            .query_async(&mut self.conn().await?)
-            .await
             .map_err(ApiError::unavailable)?;
-        Ok(raw.map(|raw| (raw, packed.and_then(|p| Compressed::from_bytes(&p)))))
-    }
-
-    /// A job's answer for a request that finds it in the cache: its compressed form when
-    /// `compressed` is asked and there is one (then the record, tens of kB, is not read at all),
-    /// else the record. `None`: no such record (expired).
-    async fn answer_of(&self, id: &str, compressed: bool) -> Result<Option<Ended>, ApiError> {
-        if compressed {
-            let packed: Option<Vec<u8>> = self
-                .conn()
-                .await?
-                .get(keys::job_compressed(id))
-                .await
-                .map_err(ApiError::unavailable)?;
-            if let Some(c) = packed.and_then(|p| Compressed::from_bytes(&p)) {
-                return Ok(Some(Ended::Compressed(Arc::new(c))));
-            }
-        }
-        let raw = self.get_raw(id).await?;
-        Ok(raw
-            .filter(|r| velo_jobs::record::status_of(r).is_some())
-            .map(|r| Ended::Json(r.into())))
+        Ok(stored.and_then(Ended::from_stored))
     }
 
     /// The newest jobs whose records have not yet expired, newest first.
@@ -101,15 +62,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let job_keys: Vec<String> = ids.iter().map(|id| keys::job(id)).collect();
-        let raw: Vec<Option<String>> = redis::cmd("MGET")
+        let stored: Vec<Option<Vec<u8>>> = redis::cmd("MGET")
             .arg(&job_keys)
             .query_async(&mut conn)
             .await
             .map_err(ApiError::unavailable)?;
-        Ok(raw
+        Ok(stored
             .into_iter()
             .flatten()
-            .filter_map(|s| serde_json::from_str(&s).ok())
+            .filter_map(Ended::from_stored)
+            .filter_map(|r| serde_json::from_str(&r.json()?).ok())
             .collect())
     }
 
@@ -123,13 +85,11 @@ impl Store {
     /// taken then always finds the holder's record (ten shifters opening one page at once share
     /// one job), and a holder's record that is gone has expired, so the entry is taken over.
     ///
-    /// The holder comes back as its id and record, or its compressed answer when `compressed`
-    /// (the client takes gzip) and it has one.
+    /// The holder comes back as its id and record as stored.
     pub async fn claim_cache(
         &self,
         digest: &str,
         rec: &JobRecord,
-        compressed: bool,
     ) -> Result<Option<(String, Ended)>, ApiError> {
         let mut conn = self.conn().await?;
         let key = keys::cache(digest);
@@ -157,7 +117,7 @@ impl Store {
                 return Ok(None);
             }
         };
-        if let Some(existing) = self.answer_of(&holder, compressed).await? {
+        if let Some(existing) = self.get(&holder).await? {
             // Ours was never queued: nobody will look for it. The holder ran the same task.
             let _: () = redis::pipe()
                 .del(keys::job(&rec.id))
