@@ -174,6 +174,25 @@ fn api_paths_errors_results_and_cache() {
         handles.into_iter().map(|t| t.join().unwrap()).collect()
     });
     assert_eq!(ids.len(), 1, "{ids:?}");
+    // A holder whose record expired is replaced: the next request queues a job of its own, which
+    // the one after shares.
+    let mut redis = redis::Client::open(sys.redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let holder = ids.into_iter().next().unwrap();
+    // Once it ended: its worker writes the record last.
+    sys.wait_final(&holder, Duration::from_secs(60));
+    let _: () = redis::cmd("DEL")
+        .arg(velo_jobs::keys::job(&holder))
+        .query(&mut redis)
+        .unwrap();
+    let first = h.submit(PLOT, same.clone())["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(first, holder);
+    assert_eq!(h.submit(PLOT, same.clone())["id"], first.as_str());
 
     // A crash and a timeout are failed jobs with a message.
     let crash = sys.run("debug.sleep", json!({"ms": 1, "panic": true}));

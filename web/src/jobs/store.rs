@@ -5,9 +5,14 @@
 use super::error::ApiError;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
+use std::sync::LazyLock;
 use tokio::sync::OnceCell;
 use velo_jobs::record::Ended;
-use velo_jobs::{keys, metrics, JobRecord};
+use velo_jobs::{is_job_id, keys, metrics, JobRecord};
+
+/// See `lua/claim_cache.lua`.
+static CLAIM_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(include_str!("lua/claim_cache.lua")));
 
 /// `GET /jobs` lists at most this many of the newest jobs.
 const RECENT_LIMIT: isize = 100;
@@ -81,9 +86,9 @@ impl Store {
     /// would cost a worker another turn. A new or rewritten file has a new digest and is tried
     /// afresh.
     ///
-    /// `rec` is stored before the claim, in the same round trip: a request that finds the entry
-    /// taken then always finds the holder's record (ten shifters opening one page at once share
-    /// one job), and a holder's record that is gone has expired, so the entry is taken over.
+    /// One script (`lua/claim_cache.lua`), so the claim is atomic: a request that finds the entry
+    /// taken finds the holder's record (ten shifters opening one page at once share one job),
+    /// and a holder whose record is gone has expired, so the entry is taken over.
     ///
     /// The holder comes back as its id and record as stored.
     pub async fn claim_cache(
@@ -92,45 +97,31 @@ impl Store {
         rec: &JobRecord,
     ) -> Result<Option<(String, Ended)>, ApiError> {
         let mut conn = self.conn().await?;
-        let key = keys::cache(digest);
-        let opts = redis::SetOptions::default()
-            .conditional_set(redis::ExistenceCheck::NX)
-            .with_expiration(redis::SetExpiry::EX(self.ttl_secs));
-        // SET NX, then GET (not SET NX GET: that needs Redis 7, apalis 6.2).
-        let (claimed, holder): (Option<String>, Option<String>) = redis::pipe()
-            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
-            .ignore()
-            .set_options(&key, &rec.id, opts)
-            .get(&key)
-            .query_async(&mut conn)
+        let found: Option<(String, Vec<u8>)> = CLAIM_SCRIPT
+            .key(keys::cache(digest))
+            .key(keys::job(&rec.id))
+            .key(metrics::COUNTERS)
+            .arg(&rec.id)
+            .arg(rec.to_json())
+            .arg(self.ttl_secs)
+            .arg(metrics::cache_hit(&rec.task_name))
+            .arg(keys::job(""))
+            .invoke_async(&mut conn)
             .await
             .map_err(ApiError::unavailable)?;
-        let holder = match (claimed, holder) {
-            (Some(_), _) => return Ok(None),
-            (None, Some(holder)) => holder,
-            // Expired in between: claim it outright.
-            (None, None) => {
-                let _: () = conn
-                    .set_ex(&key, &rec.id, self.ttl_secs)
-                    .await
-                    .map_err(ApiError::unavailable)?;
-                return Ok(None);
-            }
+        let Some((holder, stored)) = found else {
+            return Ok(None);
         };
-        if let Some(existing) = self.get(&holder).await? {
-            // Ours was never queued: nobody will look for it. The holder ran the same task.
-            let _: () = redis::pipe()
-                .del(keys::job(&rec.id))
-                .ignore()
-                .hincr(metrics::COUNTERS, metrics::cache_hit(&rec.task_name), 1)
-                .ignore()
-                .query_async(&mut conn)
-                .await
-                .map_err(ApiError::unavailable)?;
+        if let Some(existing) = Ended::from_stored(stored).filter(|_| is_job_id(&holder)) {
             return Ok(Some((holder, existing)));
         }
-        let _: () = conn
-            .set_ex(&key, &rec.id, self.ttl_secs)
+        // Not a record of ours: the entry is taken over.
+        let _: () = redis::pipe()
+            .set_ex(keys::job(&rec.id), rec.to_json(), self.ttl_secs)
+            .ignore()
+            .set_ex(keys::cache(digest), &rec.id, self.ttl_secs)
+            .ignore()
+            .query_async(&mut conn)
             .await
             .map_err(ApiError::unavailable)?;
         Ok(None)
