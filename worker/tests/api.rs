@@ -422,6 +422,18 @@ fn large_answers_go_compressed_to_clients_that_take_gzip() {
 fn a_poll_for_a_job_queued_here_waits_without_reading_redis() {
     let sys = System::start("pending", 1, &[]);
     let client = redis::Client::open(sys.redis.url()).unwrap();
+    // velo-web follows the done channel from start-up; the promise holds once it does.
+    let mut plain = client.get_connection().unwrap();
+    velo_testkit::wait_until("velo-web subscribed", Duration::from_secs(30), || {
+        let (_, n): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(velo_jobs::keys::DONE_CHANNEL)
+            .query(&mut plain)
+            .unwrap();
+        (n >= 1).then_some(())
+    });
+    let warm_up = sys.run("debug.sleep", json!({"ms": 1}));
+    assert_eq!(warm_up["status"], "finished", "{warm_up}");
     let mut monitor = client.get_connection().unwrap();
     let _: () = redis::cmd("MONITOR").query(&mut monitor).unwrap();
     monitor
