@@ -105,6 +105,9 @@ static FETCH_SCRIPT: LazyLock<redis::Script> =
     LazyLock::new(|| redis::Script::new(include_str!("lua/fetch_next.lua")));
 
 /// The `EVALSHA` that `apalis_redis::queries::fetch_next` sends, with the same keys and arguments.
+/// Its clock is read when the command is made, up to [`RECHECK`] before it runs behind a
+/// `BLPOP`: a task filed by apalis' own push (as scheduled, due at its push time; ours go
+/// straight to the active list) may wait one more round.
 pub fn fetch_command(config: &Config, worker: &WorkerContext) -> redis::Cmd {
     let mut cmd = redis::cmd("EVALSHA");
     cmd.arg(FETCH_SCRIPT.get_hash())
