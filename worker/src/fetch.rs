@@ -10,9 +10,9 @@
 //! re-enqueueing of dead workers' tasks); only the decision *when* to fetch is ours. For every job
 //! it queues, velo-web pushes a token onto a Redis list ([`keys::WAKE`]). A worker with room for
 //! a job blocks on that list (BLPOP, on a connection of its own, with apalis' fetch script
-//! pipelined behind it): Redis hands each token to one waiting worker and runs its fetch. An idle worker costs one BLPOP per [`RECHECK`], after which
-//! it fetches anyway: that picks up jobs whose token was lost (a worker killed between popping a
-//! token and fetching, Redis restarted).
+//! pipelined behind it): Redis hands each token to one waiting worker and runs its fetch. An idle
+//! worker costs one BLPOP per [`RECHECK`], after which it fetches anyway: that picks up jobs whose
+//! token was lost (a worker killed between popping a token and fetching, Redis restarted).
 
 use apalis_core::backend::{Backend, BackendConfig, WireFormatBackend};
 use apalis_core::worker::context::WorkerContext;

@@ -57,9 +57,10 @@ impl Runner {
             }
             // Handed out again after its worker looked dead, but it did finish.
             Begin::Ended => return self.ack(&mut conn, taken).await,
-            Begin::Abandoned(mut rec, stopped) => {
+            Begin::Abandoned(mut rec) => {
                 rec.fail(format!(
-                    "Job abandoned: its worker stopped {stopped} times while running it"
+                    "Job abandoned: its worker stopped {} times while running it",
+                    rec.attempts
                 ));
                 return self.end(&mut conn, &rec, taken).await;
             }
@@ -135,11 +136,13 @@ impl Runner {
             // Not laid out as the script reads records: nothing done yet.
             ..0 => return self.begin_by_hand(conn, &msg.job_id, worker).await,
             n => {
-                started.attempts = (n - 1).min(i64::from(u32::MAX)) as u32;
-                if n > i64::from(self.max_attempts) {
-                    Begin::Abandoned(started, n - 1)
+                // The attempts made before this one.
+                let made = u32::try_from(n - 1).unwrap_or(u32::MAX);
+                if made >= self.max_attempts {
+                    started.attempts = made;
+                    Begin::Abandoned(started)
                 } else {
-                    started.attempts += 1;
+                    started.attempts = made + 1;
                     Begin::Started(started)
                 }
             }
@@ -158,18 +161,17 @@ impl Runner {
         let Some(stored) = raw.and_then(Ended::from_stored) else {
             return Ok(Begin::Gone);
         };
+        if stored.is_final() {
+            return Ok(Begin::Ended);
+        }
         let Some(mut rec) = stored
             .json()
             .and_then(|json| serde_json::from_str::<JobRecord>(&json).ok())
         else {
             return Ok(Begin::Gone);
         };
-        if rec.status.is_final() {
-            return Ok(Begin::Ended);
-        }
         if rec.attempts >= self.max_attempts {
-            let stopped = i64::from(rec.attempts);
-            return Ok(Begin::Abandoned(rec, stopped));
+            return Ok(Begin::Abandoned(rec));
         }
         rec.start(worker);
         self.save(conn, &rec).await?;
@@ -240,8 +242,9 @@ enum Begin {
     Gone,
     /// It had ended: handed out again after its worker looked dead, but it did finish.
     Ended,
-    /// Its workers stopped this many times while running it: it is failed, not run again.
-    Abandoned(JobRecord, i64),
+    /// Its workers stopped as many times as its record's attempts while running it: it is
+    /// failed, not run again.
+    Abandoned(JobRecord),
     /// Started, as recorded in Redis.
     Started(JobRecord),
 }

@@ -230,15 +230,16 @@ impl Evaluator {
             .reference_for(run)
             .filter(|r| list.contains(*r));
         let file = self.file_key(run);
-        // What the evaluation replaces: unless forced, it is recorded only if that is still the
-        // run's current one.
-        let mut seen = None;
-        let reason = if force {
-            Some(Reason::Forced)
+        // Unless forced, what the evaluation replaces (the run's current one, if any): it is
+        // recorded only if that is still current.
+        let state = if force {
+            None
         } else {
-            let state = self.store.state(run).map_err(|e| e.to_string())?;
-            seen = Some(state.as_ref().map(|s| s.evaluation_id));
-            self.reason(state.as_ref(), &file, reference)
+            Some(self.store.state(run).map_err(|e| e.to_string())?)
+        };
+        let reason = match &state {
+            None => Some(Reason::Forced),
+            Some(current) => self.reason(current.as_ref(), &file, reference),
         };
         let Some(reason) = reason else {
             return Ok(Stored::current(run));
@@ -284,14 +285,17 @@ impl Evaluator {
             evaluated_at_ms: now_ms(),
             outcome,
         };
-        let id = match seen {
+        let id = match &state {
             None => self.store.record(&new),
-            Some(seen) => match self.store.record_unless_superseded(&new, seen) {
-                Ok(Some(id)) => Ok(id),
-                // Another worker evaluated it meanwhile, from the same file or a newer one.
-                Ok(None) => return Ok(Stored::current(run)),
-                Err(e) => Err(e),
-            },
+            Some(current) => {
+                let seen = current.as_ref().map(|s| s.evaluation_id);
+                match self.store.record_unless_superseded(&new, seen) {
+                    Ok(Some(id)) => Ok(id),
+                    // Another worker evaluated it meanwhile, from the same file or a newer one.
+                    Ok(None) => return Ok(Stored::current(run)),
+                    Err(e) => Err(e),
+                }
+            }
         }
         .map_err(|e| e.to_string())?;
         // After the evaluation is stored: a trend rule compares with the runs before, and an
