@@ -422,16 +422,7 @@ fn large_answers_go_compressed_to_clients_that_take_gzip() {
 fn a_poll_for_a_job_queued_here_waits_without_reading_redis() {
     let sys = System::start("pending", 1, &[]);
     let client = redis::Client::open(sys.redis.url()).unwrap();
-    // velo-web follows the done channel from start-up; the promise holds once it does.
-    let mut plain = client.get_connection().unwrap();
-    velo_testkit::wait_until("velo-web subscribed", Duration::from_secs(30), || {
-        let (_, n): (String, i64) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg(velo_jobs::keys::DONE_CHANNEL)
-            .query(&mut plain)
-            .unwrap();
-        (n >= 1).then_some(())
-    });
+    wait_until_web_follows_ends(&sys);
     let warm_up = sys.run("debug.sleep", json!({"ms": 1}));
     assert_eq!(warm_up["status"], "finished", "{warm_up}");
     let mut monitor = client.get_connection().unwrap();
@@ -470,6 +461,81 @@ fn a_poll_for_a_job_queued_here_waits_without_reading_redis() {
             .any(|l| l.contains("\"SET\"") && l.contains(" lua]")),
         "the worker's start script ran: {seen:?}"
     );
+}
+
+/// velo-web follows the done channel from start-up; what it promises about jobs queued here
+/// holds once it does.
+fn wait_until_web_follows_ends(sys: &System) {
+    let client = redis::Client::open(sys.redis.url()).unwrap();
+    let mut plain = client.get_connection().unwrap();
+    velo_testkit::wait_until("velo-web subscribed", Duration::from_secs(30), || {
+        let (_, n): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(velo_jobs::keys::DONE_CHANNEL)
+            .query(&mut plain)
+            .unwrap();
+        (n >= 1).then_some(())
+    });
+}
+
+/// A submission is answered with the job's result when the job ends within its wait (the
+/// configured one, or `?wait=`): the client needs no long-poll (issue 11). A job that takes
+/// longer is answered queued at the wait's end, and is followed as before.
+#[test]
+fn a_submission_is_answered_with_the_result_of_a_job_that_ends_in_time() {
+    let sys = System::start("hold", 1, &[]);
+    let h = &sys.http;
+    wait_until_web_follows_ends(&sys);
+    let request = json!({"task_name": PLOT, "args": {"name": TH2, "run": RUN}});
+    let gzip = [("Accept-Encoding", "gzip")];
+    let r = h.raw("POST", "/jobs", &gzip, Some(&request));
+    assert_eq!(
+        (r.status, r.header("content-encoding")),
+        (201, Some("gzip")),
+        "a large result, as the worker compressed it"
+    );
+    let job = r.json()["job"].clone();
+    assert_eq!(job["status"], "finished", "{job}");
+    let direct = get_run_plot(
+        &sys.data.run_data(),
+        &PlotRequest {
+            name: TH2.into(),
+            run: RUN,
+            sensor: 0,
+            reference: false,
+        },
+    );
+    assert_eq!(job["result"], direct);
+    assert_eq!(h.wait(job["id"].as_str().unwrap(), 0.0), job);
+
+    // Asked not to wait: queued, at once.
+    let r = h.post(
+        "/jobs?wait=0",
+        &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["job"]["status"], "queued", "{}", r.body);
+
+    // Longer than the wait: answered unfinished, then followed to its end.
+    let r = h.post(
+        "/jobs?wait=0.2",
+        &json!({"task_name": "debug.sleep", "args": {"ms": 1500}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let job = r.json()["job"].clone();
+    assert!(
+        matches!(job["status"].as_str(), Some("queued" | "started")),
+        "{job}"
+    );
+    assert_eq!(job["result"], json!(null));
+    let done = sys.wait_final(job["id"].as_str().unwrap(), Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+
+    for wait in ["abc", "-1", "inf"] {
+        let r = h.post(&format!("/jobs?wait={wait}"), &request);
+        assert_eq!(r.status, 400, "{wait}: {}", r.body);
+        message(&r);
+    }
 }
 
 /// A job queued by an earlier velo-web, through apalis' own push and with no queue time in its

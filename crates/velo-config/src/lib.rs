@@ -38,6 +38,9 @@ pub struct Settings {
     pub job_max_attempts: u32,
     /// Reuse the result of an identical request while the run file is unchanged.
     pub job_cache: bool,
+    /// How long `POST /jobs` waits for its job to end before answering with it queued, in
+    /// milliseconds (a request's `?wait=` overrides it); 0: answer at once.
+    pub job_submit_wait_ms: u64,
     /// Test-only tasks (`debug.sleep`): never enable in production.
     pub debug_tasks: bool,
     /// Seconds between data-quality scans; 0 turns the automatic scan off.
@@ -143,6 +146,7 @@ const KEYS: &[&str] = &[
     "worker_missed_heartbeats",
     "job_max_attempts",
     "job_cache",
+    "job_submit_wait_ms",
     "debug_tasks",
     "dq_scan_secs",
     "debug_dq_delay_ms",

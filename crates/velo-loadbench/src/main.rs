@@ -205,9 +205,12 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
                     let t = Instant::now();
                     let request = json!({"task_name": PLOT,
                         "args": {"name": name, "run": run, "sensor": 1}});
-                    let job = job_of(http.raw("POST", "/jobs", TAKES_GZIP, Some(&request)));
-                    let path = format!("/jobs/{}?wait=30", job["id"].as_str().unwrap());
-                    let job = job_of(http.raw("GET", &path, TAKES_GZIP, None));
+                    let mut job = job_of(http.raw("POST", "/jobs", TAKES_GZIP, Some(&request)));
+                    // As a browser does: the submission's answer may be the result already.
+                    if !matches!(job["status"].as_str(), Some("finished" | "failed")) {
+                        let path = format!("/jobs/{}?wait=30", job["id"].as_str().unwrap());
+                        job = job_of(http.raw("GET", &path, TAKES_GZIP, None));
+                    }
                     assert_eq!(job["result"]["success"], true, "{job}");
                     let ms = t.elapsed().as_secs_f64() * 1e3;
                     if ms > 1000.0 {

@@ -145,10 +145,11 @@ impl Client {
         }
     }
 
-    /// Submit a job; panics unless it is accepted (201). Returns the job object.
+    /// Submit a job; panics unless it is accepted (201). Returns the job object, as it is when
+    /// queued: the submission does not wait for the job to end (`?wait=0`).
     pub fn submit(&self, task_name: &str, args: Value) -> Value {
         let r = self.post(
-            "/jobs",
+            "/jobs?wait=0",
             &serde_json::json!({"task_name": task_name, "args": args}),
         );
         assert_eq!(r.status, 201, "submit: {}", r.body);

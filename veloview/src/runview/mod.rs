@@ -10,6 +10,7 @@ pub mod references;
 pub mod run_info;
 pub mod runs;
 pub mod sensors;
+mod stamp;
 pub mod template;
 
 pub use pages::{Page, Pages, Plot};

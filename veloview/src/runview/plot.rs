@@ -8,11 +8,14 @@
 use super::format::{self, PlotResult, Source};
 use super::references::References;
 use super::runs::{RunList, SkippedLine};
+use super::stamp::Stamp;
 use super::template::Template;
 use super::{paths, sensors};
 use crate::{Histogram, RootFile};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
 /// Where run data lives (from the services' configuration). The files are read on each request,
@@ -106,14 +109,7 @@ impl RunData {
     /// `run` must already be checked against the run list.
     pub fn run_file(&self, run: u32) -> Result<PathBuf, String> {
         let dir = paths::run_dir(&self.data_dir, run);
-        let not_found = || format!("Run file not found for run {run}");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(|_| not_found())?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "root") && p.is_file())
-            .collect();
-        files.sort();
-        files.pop().ok_or_else(not_found)
+        newest_run_file(&dir).ok_or_else(|| format!("Run file not found for run {run}"))
     }
 
     /// Identity of the file `run`'s plots are read from; an error for a run not in the list.
@@ -139,6 +135,61 @@ impl RunData {
             path,
         })
     }
+}
+
+/// The newest run file of each run directory looked at, kept while the directory is unchanged:
+/// every plot job (and, with the result cache, every request) asks, and listing a directory is
+/// several system calls where its stamp is one.
+static NEWEST: OnceLock<Mutex<HashMap<PathBuf, NewestFile>>> = OnceLock::new();
+
+/// Directories remembered at most; past it the memory starts afresh.
+const NEWEST_MAX: usize = 10_000;
+
+struct NewestFile {
+    stamp: Stamp,
+    read_at: SystemTime,
+    file: Option<PathBuf>,
+}
+
+/// The newest `*.root` file in `dir`, from [`NEWEST`] when it can stand for the directory.
+fn newest_run_file(dir: &Path) -> Option<PathBuf> {
+    newest_run_file_by(dir, SystemTime::now)
+}
+
+/// [`newest_run_file`] with the time a listing is made read from `clock`.
+fn newest_run_file_by(dir: &Path, clock: impl Fn() -> SystemTime) -> Option<PathBuf> {
+    let stamp = Stamp::of(&std::fs::metadata(dir).ok()?);
+    let cache = NEWEST.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().expect("run file cache").get(dir) {
+        if hit.stamp == stamp && hit.stamp.settled_at(hit.read_at) {
+            return hit.file.clone();
+        }
+    }
+    let read_at = clock();
+    let file = list_newest_run_file(dir)?;
+    let mut cache = cache.lock().expect("run file cache");
+    if cache.len() >= NEWEST_MAX {
+        cache.clear();
+    }
+    let entry = NewestFile {
+        stamp,
+        read_at,
+        file: file.clone(),
+    };
+    cache.insert(dir.to_path_buf(), entry);
+    file
+}
+
+/// The newest `*.root` file in `dir` as listed now; `None` inside when it holds none, `None`
+/// outside when it cannot be listed.
+fn list_newest_run_file(dir: &Path) -> Option<Option<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "root") && p.is_file())
+        .collect();
+    files.sort();
+    Some(files.pop())
 }
 
 /// Replace the original's Python format fields `{0}` and `{0:03d}` with the sensor number.
@@ -256,5 +307,41 @@ mod tests {
     fn format_name_keeps_invalid_templates() {
         assert_eq!(format_name("a/TELL1_{0:03d}", 7), "a/TELL1_007");
         assert_eq!(format_name("a/{1}", 7), "a/{1}");
+    }
+
+    #[test]
+    fn a_remembered_run_file_gives_way_to_what_the_directory_holds_now() {
+        let dir = std::env::temp_dir().join(format!("velo-runfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.as_path();
+        // A listing read "later" is trusted at once, as one made two seconds after the last
+        // change would be.
+        let later = || SystemTime::now() + std::time::Duration::from_secs(3);
+        let name = |f: Option<PathBuf>| f.map(|p| p.file_name().unwrap().to_owned());
+        assert_eq!(newest_run_file_by(d, later), None);
+        std::fs::write(d.join("run_20160101.root"), b"x").unwrap();
+        assert_eq!(
+            name(newest_run_file_by(d, later)),
+            Some("run_20160101.root".into())
+        );
+        // Added, renamed over, removed: each changes the directory, so each is seen.
+        std::fs::write(d.join("run_20160102.root"), b"x").unwrap();
+        assert_eq!(
+            name(newest_run_file_by(d, later)),
+            Some("run_20160102.root".into())
+        );
+        std::fs::write(d.join("tmp"), b"y").unwrap();
+        std::fs::rename(d.join("tmp"), d.join("run_20160103.root")).unwrap();
+        assert_eq!(
+            name(newest_run_file_by(d, later)),
+            Some("run_20160103.root".into())
+        );
+        std::fs::remove_file(d.join("run_20160103.root")).unwrap();
+        assert_eq!(
+            name(newest_run_file_by(d, later)),
+            Some("run_20160102.root".into())
+        );
+        assert_eq!(newest_run_file_by(&d.join("absent"), later), None);
+        std::fs::remove_dir_all(d).unwrap();
     }
 }

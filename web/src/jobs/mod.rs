@@ -33,6 +33,8 @@ pub struct JobsState {
     run_data: RunData,
     cache: bool,
     debug_tasks: bool,
+    /// How long a submission waits for its job to end when it does not say (`?wait=`).
+    submit_wait: Duration,
 }
 
 impl JobsState {
@@ -47,6 +49,7 @@ impl JobsState {
             run_data: RunData::from_settings(settings),
             cache: settings.job_cache,
             debug_tasks: settings.debug_tasks,
+            submit_wait: Duration::from_millis(settings.job_submit_wait_ms),
         })
     }
 }
@@ -132,8 +135,13 @@ pub(crate) async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiE
 async fn create_job(
     req: HttpRequest,
     payload: web::Payload,
+    query: web::Query<WaitQuery>,
     state: web::Data<JobsState>,
 ) -> Result<HttpResponse, ApiError> {
+    let hold = match query.wait {
+        Some(_) => query.duration()?,
+        None => state.submit_wait,
+    };
     let body = read_body(payload).await?;
     let data: Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("Request body is not JSON"))?;
@@ -176,6 +184,13 @@ async fn create_job(
     state.waiters.queued(&rec.id);
     state.store.enqueue(&rec).await?;
     tracing::debug!(id = %rec.id, task = task.name(), "job queued");
+    // A plot usually ends within milliseconds: answered with its result, the client needs no
+    // long-poll (a second request, and its round trips, issue 11). Not ended by then, it is
+    // answered queued, without reading its record: the client polls as before.
+    let deadline = tokio::time::Instant::now() + hold;
+    if let Some(ended) = announced_end(&state, &rec.id, deadline).await {
+        return respond(&state, StatusCode::CREATED, &req, &rec.id, ended, gzip).await;
+    }
     let record = Ended::Json(rec.to_json().into());
     respond(&state, StatusCode::CREATED, &req, &rec.id, record, gzip).await
 }
@@ -217,6 +232,17 @@ struct WaitQuery {
     wait: Option<f64>,
 }
 
+impl WaitQuery {
+    /// How long to wait: `wait`, at most [`MAX_WAIT_SECS`]; none when absent.
+    fn duration(&self) -> Result<Duration, ApiError> {
+        let wait = self.wait.unwrap_or(0.0);
+        if !wait.is_finite() || wait < 0.0 {
+            return Err(ApiError::bad_request("wait must be a number of seconds"));
+        }
+        Ok(Duration::from_secs_f64(wait.min(MAX_WAIT_SECS)))
+    }
+}
+
 async fn get_job(
     req: HttpRequest,
     id: web::Path<String>,
@@ -228,11 +254,7 @@ async fn get_job(
     if !is_job_id(&id) {
         return Err(unknown());
     }
-    let wait = query.wait.unwrap_or(0.0);
-    if !wait.is_finite() || wait < 0.0 {
-        return Err(ApiError::bad_request("wait must be a number of seconds"));
-    }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
+    let deadline = tokio::time::Instant::now() + query.duration()?;
     let gzip = answer::takes_gzip(&req);
     let rec = wait_for_end(&state, &id, deadline)
         .await?
@@ -247,6 +269,11 @@ async fn wait_for_end(
     id: &str,
     deadline: tokio::time::Instant,
 ) -> Result<Option<Ended>, ApiError> {
+    // Queued here and not yet announced: it has not ended, and its end will be announced here.
+    // Its record is read only to answer at the deadline, or should the subscription drop.
+    if let Some(ended) = announced_end(state, id, deadline).await {
+        return Ok(Some(ended));
+    }
     let reg = state.waiters.register(id);
     loop {
         // Listen before reading, so an end published in between is not missed.
@@ -262,15 +289,6 @@ async fn wait_for_end(
         {
             return Ok(Some(ended));
         }
-        // Queued here and not yet announced: it has not ended, and its end will be announced
-        // here. Its record is read only to answer at the deadline, or should the subscription
-        // drop (every waiter is woken then).
-        if tokio::time::Instant::now() < deadline && state.waiters.announces(id) {
-            tokio::select! {
-                _ = woken => continue,
-                _ = tokio::time::sleep_until(deadline) => continue,
-            }
-        }
         let Some(rec) = state.store.get(id).await? else {
             return Ok(None);
         };
@@ -280,6 +298,41 @@ async fn wait_for_end(
         tokio::select! {
             _ = woken => {}
             _ = tokio::time::sleep_until(deadline) => return Ok(Some(rec)),
+        }
+    }
+}
+
+/// The final record of job `id` when its end is announced here before `deadline`, without
+/// reading Redis. `None` at the deadline, or at once when its end might not be announced here
+/// (queued by another velo-web, or the subscription dropped since).
+async fn announced_end(
+    state: &JobsState,
+    id: &str,
+    deadline: tokio::time::Instant,
+) -> Option<Ended> {
+    let reg = state.waiters.register(id);
+    loop {
+        let woken = reg.slot.notify.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let ended = || {
+            reg.slot
+                .ended()
+                .or_else(|| state.waiters.recently_ended(id))
+        };
+        if let Some(ended) = ended() {
+            return Some(ended);
+        }
+        if !state.waiters.announces(id) {
+            // It may have been announced since the look above.
+            return ended();
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::select! {
+            _ = woken => {}
+            _ = tokio::time::sleep_until(deadline) => {}
         }
     }
 }

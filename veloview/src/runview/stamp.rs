@@ -1,0 +1,43 @@
+//! When a copy of what a file or directory held may be reused: its stamp is unchanged, and it
+//! had been left alone for a while before the copy was made.
+
+use std::time::{Duration, SystemTime};
+
+/// What identifies a version of a file or directory. Inode and change time too: one replaced by
+/// a rename, or rewritten to the same length, is still seen as new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+    changed: (i64, i64),
+}
+
+/// File times tick coarsely (a few ms): a write in the same tick as an earlier read could leave
+/// the stamp unchanged. A copy is only trusted once its source had been left alone this long
+/// before it was read.
+const SETTLED: Duration = Duration::from_secs(2);
+
+impl Stamp {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode: meta.ino(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Whether a copy read at `read_at` of what had this stamp can stand for it, by the change
+    /// time (which, unlike the modification time, no one can set back).
+    pub(crate) fn settled_at(&self, read_at: SystemTime) -> bool {
+        let (secs, nanos) = self.changed;
+        let changed = u64::try_from(secs)
+            .ok()
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::new(s, nanos.clamp(0, 999_999_999) as u32));
+        changed
+            .and_then(|c| read_at.duration_since(c).ok())
+            .is_some_and(|age| age > SETTLED)
+    }
+}
