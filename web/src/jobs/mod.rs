@@ -49,7 +49,9 @@ impl JobsState {
             run_data: RunData::from_settings(settings),
             cache: settings.job_cache,
             debug_tasks: settings.debug_tasks,
-            submit_wait: Duration::from_millis(settings.job_submit_wait_ms),
+            // A submission is held no longer than a long-poll, however it is configured.
+            submit_wait: Duration::from_millis(settings.job_submit_wait_ms)
+                .min(Duration::from_secs_f64(MAX_WAIT_SECS)),
         })
     }
 }
