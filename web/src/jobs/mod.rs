@@ -166,15 +166,12 @@ async fn create_job(
         // Answered here: a job could only fail the same way, and would cost a worker a turn.
         return Err(ApiError::not_found(message));
     }
-    let digest = if state.cache {
-        let (t, d) = (task.clone(), state.run_data.clone());
-        // A directory listing and a stat: file system work, kept off the server's threads.
-        web::block(move || cache::digest(&t, &d))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-    } else {
-        None
-    };
+    // A few stats (the run's directory, its file; the newest file is remembered while the
+    // directory is unchanged): done here, as the run check above, not on a blocking thread.
+    let digest = state
+        .cache
+        .then(|| cache::digest(&task, &state.run_data))
+        .flatten();
     let rec = JobRecord::queued(id, task.name(), task.canonical_args());
     let gzip = answer::takes_gzip(&req);
     if let Some(digest) = &digest {
