@@ -417,7 +417,8 @@ fn large_answers_go_compressed_to_clients_that_take_gzip() {
 
 /// A long-poll for a job this velo-web queued waits for the worker's announcement without
 /// reading the job's record from Redis (issue 11): it was queued while the subscription was live,
-/// so its end will be announced here. Every command Redis runs is watched (MONITOR) meanwhile.
+/// so its end will be announced here. So does a submission that waits for its job, whether the
+/// job ends in time or not. Every command Redis runs is watched (MONITOR) meanwhile.
 #[test]
 fn a_poll_for_a_job_queued_here_waits_without_reading_redis() {
     let sys = System::start("pending", 1, &[]);
@@ -430,37 +431,57 @@ fn a_poll_for_a_job_queued_here_waits_without_reading_redis() {
     monitor
         .set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
+    let sleep = json!({"task_name": "debug.sleep", "args": {"ms": 400}});
+    let submitted = |wait: &str| {
+        let r = sys.http.post(&format!("/jobs?wait={wait}"), &sleep);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["job"].clone()
+    };
 
-    let job = sys.http.submit("debug.sleep", json!({"ms": 400}));
-    let id = job["id"].as_str().unwrap().to_string();
-    let done = sys.http.wait(&id, 10.0);
-    assert_eq!(done["status"], "finished", "{done}");
+    // Queued at once, then long-polled; held until it ended; held past the wait, then polled.
+    for (how, wait, answered) in [
+        ("long-poll", "0", "queued"),
+        ("held submission", "10", "finished"),
+        ("held, then polled", "0.1", "queued"),
+    ] {
+        let job = submitted(wait);
+        assert_eq!(job["status"], answered, "{how}: {job}");
+        let id = job["id"].as_str().unwrap().to_string();
+        let done = match job["status"].as_str() {
+            Some("finished") => job,
+            _ => sys.http.wait(&id, 10.0),
+        };
+        assert_eq!(done["status"], "finished", "{how}: {done}");
 
-    // Everything Redis ran until the end was announced, and a little after.
-    let announced = format!("\"PUBLISH\" \"{}\" \"{id}", velo_jobs::keys::DONE_CHANNEL);
-    let mut seen = Vec::new();
-    velo_testkit::wait_until(
-        "the announcement in MONITOR",
-        Duration::from_secs(10),
-        || {
-            while let Ok(redis::Value::SimpleString(line)) = monitor.recv_response() {
-                seen.push(line);
-            }
-            seen.iter().any(|l| l.contains(&announced)).then_some(())
-        },
-    );
-    let read = format!("\"GET\" \"{}\"", velo_jobs::keys::job(&id));
-    let reads: Vec<&String> = seen
-        .iter()
-        // The worker's start script reads it, inside Redis.
-        .filter(|l| l.contains(&read) && !l.contains(" lua]"))
-        .collect();
-    assert!(reads.is_empty(), "velo-web read the record: {reads:?}");
-    assert!(
-        seen.iter()
-            .any(|l| l.contains("\"SET\"") && l.contains(" lua]")),
-        "the worker's start script ran: {seen:?}"
-    );
+        // Everything Redis ran until the end was announced, and a little after.
+        let announced = format!("\"PUBLISH\" \"{}\" \"{id}", velo_jobs::keys::DONE_CHANNEL);
+        let mut seen = Vec::new();
+        velo_testkit::wait_until(
+            "the announcement in MONITOR",
+            Duration::from_secs(10),
+            || {
+                while let Ok(redis::Value::SimpleString(line)) = monitor.recv_response() {
+                    seen.push(line);
+                }
+                seen.iter().any(|l| l.contains(&announced)).then_some(())
+            },
+        );
+        let read = format!("\"GET\" \"{}\"", velo_jobs::keys::job(&id));
+        let reads: Vec<&String> = seen
+            .iter()
+            // The worker's start script reads it, inside Redis.
+            .filter(|l| l.contains(&read) && !l.contains(" lua]"))
+            .collect();
+        assert!(
+            reads.is_empty(),
+            "{how}: velo-web read the record: {reads:?}"
+        );
+        assert!(
+            seen.iter()
+                .any(|l| l.contains("\"SET\"") && l.contains(" lua]")),
+            "{how}: the worker's start script ran: {seen:?}"
+        );
+    }
 }
 
 /// velo-web follows the done channel from start-up; what it promises about jobs queued here
