@@ -8,14 +8,13 @@
 use super::format::{self, PlotResult, Source};
 use super::references::References;
 use super::runs::{RunList, SkippedLine};
-use super::stamp::Stamp;
+use super::stamp::{Stamp, StampedCache};
 use super::template::Template;
 use super::{paths, sensors};
 use crate::{Histogram, RootFile};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::LazyLock;
 use std::time::SystemTime;
 
 /// Where run data lives (from the services' configuration). The files are read on each request,
@@ -140,16 +139,8 @@ impl RunData {
 /// The newest run file of each run directory looked at, kept while the directory is unchanged:
 /// every plot job (and, with the result cache, every request) asks, and listing a directory is
 /// several system calls where its stamp is one.
-static NEWEST: OnceLock<Mutex<HashMap<PathBuf, NewestFile>>> = OnceLock::new();
-
-/// Directories remembered at most; past it the memory starts afresh.
-const NEWEST_MAX: usize = 10_000;
-
-struct NewestFile {
-    stamp: Stamp,
-    read_at: SystemTime,
-    file: Option<PathBuf>,
-}
+static NEWEST: LazyLock<StampedCache<Option<PathBuf>>> =
+    LazyLock::new(|| StampedCache::new(10_000));
 
 /// The newest `*.root` file in `dir`, from [`NEWEST`] when it can stand for the directory.
 fn newest_run_file(dir: &Path) -> Option<PathBuf> {
@@ -159,25 +150,10 @@ fn newest_run_file(dir: &Path) -> Option<PathBuf> {
 /// [`newest_run_file`] with the time a listing is made read from `clock`.
 fn newest_run_file_by(dir: &Path, clock: impl Fn() -> SystemTime) -> Option<PathBuf> {
     let stamp = Stamp::of(&std::fs::metadata(dir).ok()?);
-    let cache = NEWEST.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().expect("run file cache").get(dir) {
-        if hit.stamp == stamp && hit.stamp.settled_at(hit.read_at) {
-            return hit.file.clone();
-        }
-    }
-    let read_at = clock();
-    let file = list_newest_run_file(dir)?;
-    let mut cache = cache.lock().expect("run file cache");
-    if cache.len() >= NEWEST_MAX {
-        cache.clear();
-    }
-    let entry = NewestFile {
-        stamp,
-        read_at,
-        file: file.clone(),
-    };
-    cache.insert(dir.to_path_buf(), entry);
-    file
+    NEWEST
+        .get_or_load(dir, stamp, clock, || list_newest_run_file(dir).ok_or(()))
+        .ok()
+        .flatten()
 }
 
 /// The newest `*.root` file in `dir` as listed now; `None` inside when it holds none, `None`

@@ -5,11 +5,10 @@
 //! last line. Blank lines and repeats are harmless and dropped; any other line that is not a run
 //! number is skipped and reported (with its line number), so one bad line never hides every run.
 
-use super::stamp::Stamp;
-use std::collections::HashMap;
+use super::stamp::{Stamp, StampedCache};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::SystemTime;
 
 /// How many runs either side of the displayed one the run view sidebar offers.
@@ -59,19 +58,10 @@ pub enum RunListError {
     TooLarge { path: PathBuf },
 }
 
-struct Cached {
-    stamp: Stamp,
-    read_at: SystemTime,
-    loaded: Arc<(RunList, Vec<SkippedLine>)>,
-}
-
-impl Cached {
-    fn trusted(&self) -> bool {
-        self.stamp.settled_at(self.read_at)
-    }
-}
-
-static CACHE: std::sync::OnceLock<Mutex<HashMap<PathBuf, Cached>>> = std::sync::OnceLock::new();
+/// Parsed run lists (every plot job and page checks its run against the list). One path in
+/// practice; the bound only keeps a misconfiguration from growing it.
+static CACHE: LazyLock<StampedCache<(RunList, Vec<SkippedLine>)>> =
+    LazyLock::new(|| StampedCache::new(16));
 
 /// Runs either side of a displayed run, as the sidebar groups them. Both groups are in list
 /// order (newest first), as the original showed them.
@@ -135,25 +125,9 @@ impl RunList {
             path: path.to_path_buf(),
             source,
         })?;
-        let stamp = Stamp::of(&meta);
-        let cache = CACHE.get_or_init(Default::default);
-        if let Some(hit) = cache.lock().expect("run list cache").get(path) {
-            if hit.stamp == stamp && hit.trusted() {
-                return Ok((*hit.loaded).clone());
-            }
-        }
-        let read_at = SystemTime::now();
-        let loaded = RunList::load(path)?;
-        let entry = Cached {
-            stamp,
-            read_at,
-            loaded: Arc::new(loaded.clone()),
-        };
-        cache
-            .lock()
-            .expect("run list cache")
-            .insert(path.to_path_buf(), entry);
-        Ok(loaded)
+        CACHE.get_or_load(path, Stamp::of(&meta), SystemTime::now, || {
+            RunList::load(path)
+        })
     }
 
     /// Newest first.

@@ -1,6 +1,9 @@
 //! When a copy of what a file or directory held may be reused: its stamp is unchanged, and it
 //! had been left alone for a while before the copy was made.
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 /// What identifies a version of a file or directory. Inode and change time too: one replaced by
@@ -39,5 +42,57 @@ impl Stamp {
         changed
             .and_then(|c| read_at.duration_since(c).ok())
             .is_some_and(|age| age > SETTLED)
+    }
+}
+
+/// What was made from files or directories (parsed, listed), by path, each kept while its
+/// source's stamp is unchanged and had settled before it was read.
+pub(crate) struct StampedCache<T> {
+    entries: Mutex<HashMap<PathBuf, Entry<T>>>,
+    /// Paths kept at most; past it the memory starts afresh.
+    max: usize,
+}
+
+struct Entry<T> {
+    stamp: Stamp,
+    read_at: SystemTime,
+    value: T,
+}
+
+impl<T: Clone> StampedCache<T> {
+    pub(crate) fn new(max: usize) -> Self {
+        StampedCache {
+            entries: Mutex::default(),
+            max,
+        }
+    }
+
+    /// The value kept for `path` if it can stand for the source now stamped `stamp`, else
+    /// `load`'s, kept with the time `clock` says it was read (`load` errors are not kept).
+    pub(crate) fn get_or_load<E>(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+        clock: impl Fn() -> SystemTime,
+        load: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some(hit) = self.entries.lock().expect("stamped cache").get(path) {
+            if hit.stamp == stamp && stamp.settled_at(hit.read_at) {
+                return Ok(hit.value.clone());
+            }
+        }
+        let read_at = clock();
+        let value = load()?;
+        let mut entries = self.entries.lock().expect("stamped cache");
+        if entries.len() >= self.max {
+            entries.clear();
+        }
+        let entry = Entry {
+            stamp,
+            read_at,
+            value: value.clone(),
+        };
+        entries.insert(path.to_path_buf(), entry);
+        Ok(value)
     }
 }

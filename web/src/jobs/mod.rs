@@ -19,7 +19,7 @@ use velo_config::Settings;
 use velo_jobs::record::Ended;
 use velo_jobs::{cache, is_job_id, new_job_id, JobRecord, Task};
 use veloview::runview::RunData;
-use waiters::Waiters;
+use waiters::{Registration, Waiters};
 
 /// A long poll never holds a request longer than this, whatever `wait` asks.
 pub const MAX_WAIT_SECS: f64 = 30.0;
@@ -140,10 +140,7 @@ async fn create_job(
     query: web::Query<WaitQuery>,
     state: web::Data<JobsState>,
 ) -> Result<HttpResponse, ApiError> {
-    let hold = match query.wait {
-        Some(_) => query.duration()?,
-        None => state.submit_wait,
-    };
+    let hold = query.duration_or(state.submit_wait)?;
     let body = read_body(payload).await?;
     let data: Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("Request body is not JSON"))?;
@@ -167,7 +164,8 @@ async fn create_job(
         return Err(ApiError::not_found(message));
     }
     // A few stats (the run's directory, its file; the newest file is remembered while the
-    // directory is unchanged): done here, as the run check above, not on a blocking thread.
+    // directory is unchanged), and for a reference plot the small references file: done here,
+    // as the run check above, not on a blocking thread.
     let digest = state
         .cache
         .then(|| cache::digest(&task, &state.run_data))
@@ -187,7 +185,8 @@ async fn create_job(
     // long-poll (a second request, and its round trips, issue 11). Not ended by then, it is
     // answered queued, without reading its record: the client polls as before.
     let deadline = tokio::time::Instant::now() + hold;
-    if let Some(ended) = announced_end(&state, &rec.id, deadline).await {
+    let reg = state.waiters.register(&rec.id);
+    if let Some(ended) = announced_end(&state, &reg, &rec.id, deadline).await {
         return respond(&state, StatusCode::CREATED, &req, &rec.id, ended, gzip).await;
     }
     let record = Ended::Json(rec.to_json().into());
@@ -232,9 +231,11 @@ struct WaitQuery {
 }
 
 impl WaitQuery {
-    /// How long to wait: `wait`, at most [`MAX_WAIT_SECS`]; none when absent.
-    fn duration(&self) -> Result<Duration, ApiError> {
-        let wait = self.wait.unwrap_or(0.0);
+    /// How long to wait: `wait`, at most [`MAX_WAIT_SECS`]; `absent` when not given.
+    fn duration_or(&self, absent: Duration) -> Result<Duration, ApiError> {
+        let Some(wait) = self.wait else {
+            return Ok(absent);
+        };
         if !wait.is_finite() || wait < 0.0 {
             return Err(ApiError::bad_request("wait must be a number of seconds"));
         }
@@ -253,7 +254,7 @@ async fn get_job(
     if !is_job_id(&id) {
         return Err(unknown());
     }
-    let deadline = tokio::time::Instant::now() + query.duration()?;
+    let deadline = tokio::time::Instant::now() + query.duration_or(Duration::ZERO)?;
     let gzip = answer::takes_gzip(&req);
     let rec = wait_for_end(&state, &id, deadline)
         .await?
@@ -268,12 +269,12 @@ async fn wait_for_end(
     id: &str,
     deadline: tokio::time::Instant,
 ) -> Result<Option<Ended>, ApiError> {
+    let reg = state.waiters.register(id);
     // Queued here and not yet announced: it has not ended, and its end will be announced here.
     // Its record is read only to answer at the deadline, or should the subscription drop.
-    if let Some(ended) = announced_end(state, id, deadline).await {
+    if let Some(ended) = announced_end(state, &reg, id, deadline).await {
         return Ok(Some(ended));
     }
-    let reg = state.waiters.register(id);
     loop {
         // Listen before reading, so an end published in between is not missed.
         let woken = reg.slot.notify.notified();
@@ -302,14 +303,15 @@ async fn wait_for_end(
 }
 
 /// The final record of job `id` when its end is announced here before `deadline`, without
-/// reading Redis. `None` at the deadline, or at once when its end might not be announced here
-/// (queued by another velo-web, or the subscription dropped since).
+/// reading Redis (`reg`: the caller's registration on `id`). `None` at the deadline, or at once
+/// when its end might not be announced here (queued by another velo-web, or the subscription
+/// dropped since).
 async fn announced_end(
     state: &JobsState,
+    reg: &Registration<'_>,
     id: &str,
     deadline: tokio::time::Instant,
 ) -> Option<Ended> {
-    let reg = state.waiters.register(id);
     loop {
         let woken = reg.slot.notify.notified();
         tokio::pin!(woken);
