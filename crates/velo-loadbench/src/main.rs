@@ -6,12 +6,14 @@
 //!
 //!   cargo build --release -p velo-web -p velo-worker -p velo-loadbench
 //!   ./target/release/velo-loadbench [--data demo] [--clients 16] [--seconds 5] [--workers 1,2,4]
-//!       [--front nginx]
+//!       [--front nginx] [--plot PATH]
 //!
 //! `--data demo` (default) runs on one run of the demo dataset, `--data corpus` on the corpus
 //! file; the large plot is the run file's plot with the most cells. The cache is off (every job
 //! decodes its plot), except in the last, "cache hit" rows. `--front nginx` puts nginx with the
 //! shipped `deploy/nginx.conf` in front of velo-web, as deployed, and counts its CPU time too.
+//! `--plot PATH` takes that plot instead of the largest (the side-by-side benchmark's is
+//! `Vetra/NoiseMon/DecodedADC/TELL1_001/RMSNoise_vs_Strip`).
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -28,7 +30,12 @@ struct Options {
     workers: Vec<usize>,
     /// nginx in front of velo-web, as deployed.
     nginx: bool,
+    /// The large plot, instead of the run file's largest.
+    plot: Option<String>,
 }
+
+const USAGE: &str = "velo-loadbench [--data demo|corpus] [--clients N] [--seconds S] \
+[--workers 1,2,4] [--front nginx|none] [--plot PATH]";
 
 fn options() -> anyhow::Result<Options> {
     let mut o = Options {
@@ -37,12 +44,17 @@ fn options() -> anyhow::Result<Options> {
         seconds: 5.0,
         workers: vec![1, 2, 4],
         nginx: false,
+        plot: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
+        if matches!(pair[0].as_str(), "-h" | "--help") {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
         let v = pair
             .get(1)
-            .ok_or_else(|| anyhow::anyhow!("{} needs a value", pair[0]))?;
+            .ok_or_else(|| anyhow::anyhow!("{} needs a value\nusage: {USAGE}", pair[0]))?;
         match pair[0].as_str() {
             "--clients" => o.clients = v.parse()?,
             "--data" => o.data = v.clone(),
@@ -53,7 +65,8 @@ fn options() -> anyhow::Result<Options> {
                 "none" => o.nginx = false,
                 other => anyhow::bail!("--front nginx or none, not {other}"),
             },
-            other => anyhow::bail!("unknown option {other}"),
+            "--plot" => o.plot = Some(v.clone()),
+            other => anyhow::bail!("unknown option {other}\nusage: {USAGE}"),
         }
     }
     Ok(o)
@@ -105,9 +118,12 @@ fn run_data(kind: &str) -> anyhow::Result<RunDataDir> {
     }
 }
 
-/// The benchmark's two plots in the run file: a 100-bin TH1, and the plot whose result is the
-/// largest JSON (what a job moves). Each as (label, path).
-fn pick_plots(file: &std::path::Path) -> anyhow::Result<[(String, String); 2]> {
+/// The benchmark's two plots in the run file: a 100-bin TH1, and `chosen` or else the plot whose
+/// result is the largest JSON (what a job moves). Each as (label, path).
+fn pick_plots(
+    file: &std::path::Path,
+    chosen: Option<&str>,
+) -> anyhow::Result<[(String, String); 2]> {
     let f = veloview::RootFile::open(file)?;
     let mut th1 = None;
     let mut largest: Option<(usize, String, String)> = None;
@@ -118,6 +134,9 @@ fn pick_plots(file: &std::path::Path) -> anyhow::Result<[(String, String); 2]> {
         let ny = h.y.as_ref().map(|a| a.nbins);
         if th1.is_none() && ny.is_none() && h.x.nbins == 100 && h.class.starts_with("TH1") {
             th1 = Some((format!("{}, 100 bins", h.class), e.path.clone()));
+        }
+        if chosen.is_some_and(|c| c != e.path) {
+            continue;
         }
         let size = veloview::runview::format::plot_result(&h).to_string().len();
         if largest.as_ref().is_none_or(|l| size > l.0) {
@@ -130,8 +149,10 @@ fn pick_plots(file: &std::path::Path) -> anyhow::Result<[(String, String); 2]> {
         }
     }
     let th1 = th1.ok_or_else(|| anyhow::anyhow!("no 100-bin TH1 in the run file"))?;
-    let (_, label, path) =
-        largest.ok_or_else(|| anyhow::anyhow!("no histogram in the run file"))?;
+    let (_, label, path) = largest.ok_or_else(|| match chosen {
+        Some(p) => anyhow::anyhow!("no histogram {p} in the run file"),
+        None => anyhow::anyhow!("no histogram in the run file"),
+    })?;
     Ok([th1, (label, path)])
 }
 
@@ -259,7 +280,7 @@ fn row(plot: &str, workers: &str, clients: usize, f: &Figures) {
 
 fn main() -> anyhow::Result<()> {
     let o = options()?;
-    let plots = pick_plots(&run_data(&o.data)?.run_file())?;
+    let plots = pick_plots(&run_data(&o.data)?.run_file(), o.plot.as_deref())?;
     let front = if o.nginx { "; behind nginx" } else { "" };
     println!(
         "data: {}; plots: {} and {}{front}",
