@@ -92,19 +92,45 @@ struct Stack {
 }
 
 impl Stack {
-    /// CPU time (user + system, in clock ticks) the server processes have used so far.
-    fn cpu_ticks(&self) -> u64 {
-        let pids = self.procs.iter().map(|p| p.pid()).chain(self.redis.pid());
-        let pids = pids.chain(self.front.as_ref().map(NginxFront::pid));
-        pids.filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-            .filter_map(|stat| {
-                // Fields after the command name (which may hold spaces), from field 3 on.
-                let rest = stat.rsplit_once(')')?.1;
-                let f: Vec<&str> = rest.split_whitespace().collect();
-                Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-            })
-            .sum()
+    /// CPU time (user + system, in clock ticks) the server processes have used so far, by part:
+    /// velo-web (and nginx, in front), the workers, Redis.
+    fn cpu_ticks(&self) -> Cpu {
+        let (web, workers) = self.procs.split_first().expect("velo-web is started first");
+        Cpu {
+            web: ticks_of(Some(web.pid())) + ticks_of(self.front.as_ref().map(NginxFront::pid)),
+            workers: workers.iter().map(|w| ticks_of(Some(w.pid()))).sum(),
+            redis: ticks_of(self.redis.pid()),
+        }
     }
+}
+
+/// CPU clock ticks by part of the server.
+#[derive(Clone, Copy)]
+struct Cpu {
+    web: u64,
+    workers: u64,
+    redis: u64,
+}
+
+impl Cpu {
+    fn total(self) -> u64 {
+        self.web + self.workers + self.redis
+    }
+}
+
+/// User + system clock ticks of one process so far (0 if it is gone).
+fn ticks_of(pid: Option<u32>) -> u64 {
+    let Some(stat) = pid.and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+    else {
+        return 0;
+    };
+    // Fields after the command name (which may hold spaces), from field 3 on.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12)
 }
 
 /// Clock ticks per second of /proc's CPU times (USER_HZ): 100 on Linux everywhere we run.
@@ -193,6 +219,8 @@ struct Figures {
     p50_ms: f64,
     p99_ms: f64,
     cpu_ms_per_job: f64,
+    /// velo-web (with nginx, in front), the workers, Redis.
+    cpu_split_ms: [f64; 3],
     commands_per_job: f64,
 }
 
@@ -257,6 +285,7 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
     let elapsed = t0.elapsed().as_secs_f64();
     let (ticks1, commands1) = (stack.cpu_ticks(), stack.redis.commands_processed());
     let jobs = lat.len().max(1) as f64;
+    let ms = |ticks: u64| ticks as f64 * 1e3 / TICKS_PER_SEC / jobs;
     let commands = commands1.zip(commands0).map(|(b, a)| b.saturating_sub(a));
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
@@ -265,7 +294,12 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
         per_sec: lat.len() as f64 / elapsed,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
-        cpu_ms_per_job: ticks1.saturating_sub(ticks0) as f64 * 1e3 / TICKS_PER_SEC / jobs,
+        cpu_ms_per_job: ms(ticks1.total().saturating_sub(ticks0.total())),
+        cpu_split_ms: [
+            ms(ticks1.web.saturating_sub(ticks0.web)),
+            ms(ticks1.workers.saturating_sub(ticks0.workers)),
+            ms(ticks1.redis.saturating_sub(ticks0.redis)),
+        ],
         // The benchmark's own reads of INFO count too: two per row, nothing per job.
         commands_per_job: commands.map_or(f64::NAN, |c| c as f64 / jobs),
     }
@@ -273,8 +307,16 @@ fn drive(stack: &Stack, name: &str, clients: usize, seconds: f64) -> Figures {
 
 fn row(plot: &str, workers: &str, clients: usize, f: &Figures) {
     println!(
-        "| {plot} | {workers} | {clients} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} |",
-        f.jobs, f.per_sec, f.p50_ms, f.p99_ms, f.cpu_ms_per_job, f.commands_per_job
+        "| {plot} | {workers} | {clients} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} | {:.1} |",
+        f.jobs,
+        f.per_sec,
+        f.p50_ms,
+        f.p99_ms,
+        f.cpu_ms_per_job,
+        f.cpu_split_ms[0],
+        f.cpu_split_ms[1],
+        f.cpu_split_ms[2],
+        f.commands_per_job
     );
 }
 
@@ -288,9 +330,9 @@ fn main() -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "| plot | workers | clients | jobs | jobs/s | p50 ms | p99 ms | server CPU ms/job | Redis commands/job |"
+        "| plot | workers | clients | jobs | jobs/s | p50 ms | p99 ms | server CPU ms/job | of it web / workers / Redis | Redis commands/job |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for &w in &o.workers {
         let stack = start(&o, w, false)?;
         for (label, name) in &plots {
