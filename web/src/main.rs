@@ -1,13 +1,28 @@
 use velo_config::Settings;
 use velo_web::Application;
 
+const USAGE: &str = "usage:
+  velo-web                  serve the pages and the jobs and data-quality APIs
+  velo-web token NAME       print a new API token for a script (and, on stderr, its line for
+                            api_tokens_file)
+  velo-web import-dq FILE   record evaluations and run info given as JSON in the results store
+Settings: config/velo.toml, overridden by REDIS_URL, PORT, VELO_RUN_DATA_DIR, VELO_RUN_LIST_FILE
+and VELO_<KEY> for every key.";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("token") => return new_token(&args[1..]),
         Some("import-dq") => return import_dq(&args[1..]),
-        _ => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        // Settings come from config/velo.toml and the environment, not from arguments: one
+        // given here would be ignored, and the server started as the user did not mean.
+        Some(other) => anyhow::bail!("unknown argument {other}\n{USAGE}"),
+        None => {}
     }
     let settings = Settings::load()?;
     velo_log::init(&settings)?;

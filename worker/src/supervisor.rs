@@ -130,14 +130,24 @@ impl Worker {
     ) -> anyhow::Result<()> {
         let s = &self.settings;
         let client = redis::Client::open(s.redis_url.as_str())?;
-        let conn = velo_jobs::connection_manager(&client).await?;
-        // The connection that blocks waiting for a job token: its replies may take RECHECK.
-        let wake = client
-            .get_multiplexed_async_connection_with_config(
-                &redis::AsyncConnectionConfig::new()
-                    .set_response_timeout(Some(fetch::RECHECK + Duration::from_secs(2))),
-            )
-            .await?;
+        let connect = async {
+            let conn = velo_jobs::connection_manager(&client).await?;
+            // The connection that blocks waiting for a job token: its replies may take RECHECK.
+            let wake = client
+                .get_multiplexed_async_connection_with_config(
+                    &redis::AsyncConnectionConfig::new()
+                        .set_response_timeout(Some(fetch::RECHECK + Duration::from_secs(2))),
+                )
+                .await?;
+            Ok::<_, redis::RedisError>((conn, wake))
+        };
+        // With Redis away, connecting retries for seconds (redis-rs backs off six times): a stop
+        // asked meanwhile is not kept waiting for that, there is no job running to finish.
+        let mut early_stop = stop.clone();
+        let (conn, wake) = tokio::select! {
+            connected = connect => connected?,
+            _ = early_stop.wait_for(|s| *s) => return Ok(()),
+        };
         let config = velo_jobs::queue::config()
             // One job per fetch: a worker never holds jobs another idle worker could run.
             .batch_size(1)

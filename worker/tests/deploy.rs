@@ -348,3 +348,24 @@ fn nginx_proxies_jobs_and_gzips_json() {
     );
     assert_eq!(outside_front.get("/run_view").status, 200);
 }
+
+/// velo-worker takes no arguments: `--help` says so and what configures it; anything else is
+/// refused rather than ignored.
+#[test]
+fn the_worker_explains_itself_and_refuses_arguments() {
+    let worker = env!("CARGO_BIN_EXE_velo-worker");
+    // A worker that took no notice of its arguments would fail on this URL, not run on.
+    let nowhere = "not-a-redis-url";
+    let help = run(Command::new(worker).arg("--help").env("REDIS_URL", nowhere));
+    assert!(help.contains("usage: velo-worker"), "{help}");
+    assert!(help.contains("config/velo.toml"), "{help}");
+    let out = Command::new(worker)
+        .arg("--concurrency=4")
+        .env("REDIS_URL", nowhere)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("unknown argument --concurrency=4"), "{text}");
+}

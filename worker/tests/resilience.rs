@@ -165,6 +165,35 @@ fn sigterm_lets_the_running_job_finish_then_stops() {
     assert_eq!(done["worker"], started["worker"]);
 }
 
+/// Whether process `pid` has a handler for SIGTERM installed (its `SigCgt` mask in /proc).
+fn catches_sigterm(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (15 - 1)) != 0)
+}
+
+/// A worker that cannot reach Redis spends its time connecting (redis-rs retries for about six
+/// seconds each time): asked to stop then, it has no job to finish and stops at once.
+#[test]
+fn sigterm_stops_a_worker_that_is_still_connecting_to_redis() {
+    let mut sys = System::start("term-connecting", 0, &[]);
+    sys.redis.stop();
+    let pid = sys.add_worker().pid();
+    velo_testkit::wait_until(
+        "the worker to handle SIGTERM",
+        Duration::from_secs(10),
+        || catches_sigterm(pid).then_some(()),
+    );
+    sys.workers[0].signal(15);
+    let status = sys.workers[0]
+        .wait_exit(Duration::from_secs(3))
+        .expect("worker stopped while connecting, not after its retries");
+    assert!(status.success(), "{status:?}");
+}
+
 #[test]
 fn a_busy_worker_keeps_its_long_job() {
     // Every slot busy for longer than the dead-worker limit (1 s × 2): the worker must still prove
