@@ -68,6 +68,13 @@ fn health_names_what_is_down_and_counts_live_workers() {
     );
     assert!(body["workers"].is_null(), "{body}");
     assert_eq!(sys.http.get("/metrics").status, 503);
+    // While velo-web tries to reconnect: the reason, not a time-out.
+    let (status, body) = health(&sys);
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["redis"].as_str().unwrap().contains("refused"),
+        "{body}"
+    );
 }
 
 /// Parse Prometheus text: every sample's family has `# HELP` and `# TYPE` lines first; returns

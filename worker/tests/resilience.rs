@@ -107,6 +107,27 @@ fn web_and_workers_carry_on_after_redis_restarts() {
     );
 }
 
+/// With Redis down, before velo-web ever reached it and while it tries to reach it again, each
+/// request is told so at once (503), not after the connection's retries (6 to 12 s each before).
+#[test]
+fn requests_are_told_at_once_that_redis_is_away() {
+    let mut sys = System::start("redis-away", 0, &[]);
+    sys.redis.stop();
+    for attempt in 0..3 {
+        let t = std::time::Instant::now();
+        let r = sys.http.post(
+            "/jobs",
+            &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+        );
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "attempt {attempt}: answered after {:?}",
+            t.elapsed()
+        );
+    }
+}
+
 /// Redis busy for longer than redis-rs' default response timeout (500 ms), as on a loaded host:
 /// velo-web and the worker wait for it, and the job is accepted and ends, not refused with 503.
 #[test]

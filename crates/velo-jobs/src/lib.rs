@@ -19,11 +19,20 @@ pub use task::{ArgsError, QueueMessage, Task};
 /// connection, whatever this says.
 pub const REDIS_RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// A connection manager to `client` with [`REDIS_RESPONSE_TIMEOUT`].
+/// How often a connection manager tries again to connect before the command waiting on it fails.
+/// redis-rs' default, six times with doubling delays, kept every request waiting 6 to 12 s for a
+/// 503 while Redis was down or restarting. The callers try again themselves: each request
+/// reconnects anew (a Redis back up is found by the next one), the worker's supervisor with its
+/// own back-off.
+pub const REDIS_CONNECT_RETRIES: usize = 1;
+
+/// A connection manager to `client` with [`REDIS_RESPONSE_TIMEOUT`] and
+/// [`REDIS_CONNECT_RETRIES`].
 pub async fn connection_manager(
     client: &redis::Client,
 ) -> redis::RedisResult<redis::aio::ConnectionManager> {
     let config = redis::aio::ConnectionManagerConfig::new()
-        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT));
+        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+        .set_number_of_retries(REDIS_CONNECT_RETRIES);
     client.get_connection_manager_with_config(config).await
 }

@@ -37,11 +37,15 @@ impl Store {
     }
 
     pub async fn conn(&self) -> Result<ConnectionManager, ApiError> {
+        self.connect().await.map_err(ApiError::unavailable)
+    }
+
+    /// As [`Store::conn`], with Redis' own error (what `/healthz` tells an operator).
+    pub async fn connect(&self) -> redis::RedisResult<ConnectionManager> {
         self.conn
             .get_or_try_init(|| velo_jobs::connection_manager(&self.client))
             .await
             .cloned()
-            .map_err(ApiError::unavailable)
     }
 
     /// The job's record as stored: JSON, not parsed (a plot's result passes through), or a

@@ -23,7 +23,11 @@ pub async fn healthz(
     pages: web::Data<PagesState>,
 ) -> HttpResponse {
     let redis = within(async {
-        let mut conn = jobs.store().conn().await.map_err(|e| e.message)?;
+        let mut conn = jobs
+            .store()
+            .connect()
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
         let _: () = redis::cmd("PING")
             .query_async(&mut conn)
             .await
