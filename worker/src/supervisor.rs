@@ -16,7 +16,7 @@ use velo_alarms::notify::Channels;
 use velo_alarms::Duty;
 use velo_config::Settings;
 use velo_jobs::{keys, QueueMessage};
-use veloview::dq::scan::Evaluator;
+use veloview::dq::scan::{Evaluator, OpenError};
 
 pub struct Worker {
     settings: Settings,
@@ -36,16 +36,7 @@ impl Worker {
             .map(|h| h.trim().to_string())
             .unwrap_or_else(|_| "worker".into());
         let id = format!("{host}-{}", std::process::id());
-        // A data-quality configuration that does not parse, or a store that cannot be opened,
-        // stops the worker at start with the reason, rather than failing every evaluation.
-        // On a thread of its own: the PostgreSQL client blocks on a runtime of its own, which
-        // may not be started from inside the worker's (this is called from async main).
-        let evaluator = std::thread::scope(|s| {
-            s.spawn(|| Evaluator::from_settings(&settings))
-                .join()
-                .unwrap_or_else(|_| Err("opening the data-quality store panicked".into()))
-        })
-        .map_err(|e| anyhow::anyhow!("data quality: {e}"))?;
+        let evaluator = open_evaluator(&settings)?;
         let timeout = Duration::from_secs(settings.job_timeout_secs.max(1));
         let scan_every = Duration::from_secs(settings.dq_scan_secs);
         let evaluator = Arc::new(evaluator);
@@ -190,6 +181,38 @@ impl Worker {
             redis::AsyncCommands::zrem(&mut conn, keys::WORKERS, name).await;
         outcome?;
         Ok(())
+    }
+}
+
+/// How long a worker waits before trying to open the results store again.
+const STORE_RETRY: Duration = Duration::from_secs(2);
+
+/// The data-quality evaluator. A configuration that does not load stops the worker at start
+/// with the reason, rather than failing every evaluation. A store that cannot be opened yet (a
+/// PostgreSQL not up when the host boots) is waited for: a worker that exited instead would be
+/// restarted by systemd a few times in a second, then given up for good.
+fn open_evaluator(settings: &Settings) -> anyhow::Result<Evaluator> {
+    let mut said = false;
+    loop {
+        // On a thread of its own: the PostgreSQL client blocks on a runtime of its own, which
+        // may not be started from inside the worker's (this is called from async main).
+        let opened = std::thread::scope(|s| {
+            s.spawn(|| Evaluator::open(settings))
+                .join()
+                .unwrap_or_else(|_| Err(OpenError::Config("opening the store panicked".into())))
+        });
+        match opened {
+            Ok(ev) => return Ok(ev),
+            Err(OpenError::Store(e)) => {
+                if !said {
+                    tracing::warn!(error = %e, "waiting for the results store");
+                    said = true;
+                }
+                // Nothing runs yet: SIGTERM's default action stops the process meanwhile.
+                std::thread::sleep(STORE_RETRY);
+            }
+            Err(e) => anyhow::bail!("data quality: {e}"),
+        }
     }
 }
 

@@ -450,6 +450,33 @@ fn bad_run_fires_and_clears(s: &Stack) {
     );
 }
 
+/// velo-web started before its results store could be opened (as before its PostgreSQL, at a
+/// host's boot) takes up its share of the duty once it can: with no worker alive, it records
+/// the workers alarm itself.
+#[test]
+fn velo_web_takes_up_the_duty_once_its_store_opens() {
+    let data = RunDataDir::demo_runs("alarms-late-store", 2);
+    let rules = data.root.join("alarms.toml");
+    std::fs::write(&rules, WORKERS_RULE).unwrap();
+    // The store's directory cannot be made while a file stands in its place.
+    let blocker = data.root.join("late");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let url = format!("sqlite://{}", blocker.join("dq.sqlite3").display());
+    let env = [
+        ("VELO_ALARMS_CONFIG_FILE", rules.to_str().unwrap()),
+        ("VELO_ALARM_CHECK_SECS", "1"),
+        ("VELO_DQ_DATABASE_URL", url.as_str()),
+    ];
+    let _sys = System::start_with(data, 0, &env);
+    assert!(Store::open(&url).is_err(), "the store opened while blocked");
+    std::fs::remove_file(&blocker).unwrap();
+    let store = Store::open(&url).expect("store");
+    wait_until("velo-web's workers alarm", Duration::from_secs(30), || {
+        let a = alarms_of(&store, SYSTEM_RUN);
+        (a == [row("workers", "ERROR", AlarmState::Open)]).then_some(())
+    });
+}
+
 #[test]
 fn the_duty_judges_the_workers_and_velo_web_reports_when_none_is_left() {
     let mut s = stack(

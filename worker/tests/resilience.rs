@@ -128,6 +128,41 @@ fn requests_are_told_at_once_that_redis_is_away() {
     }
 }
 
+/// A worker whose results store cannot be opened yet (its PostgreSQL not up at boot) waits for
+/// it and then runs jobs, instead of exiting (systemd gives up on a unit that exits five times
+/// within ten seconds). A data-quality configuration that does not load still stops it at once.
+#[test]
+fn a_worker_waits_for_its_store_but_not_for_a_broken_configuration() {
+    let data = velo_testkit::RunDataDir::new("late-store");
+    let blocker = data.root.join("late");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let url = format!("sqlite://{}", blocker.join("dq.sqlite3").display());
+    let mut sys = System::start_with(data, 0, &[("VELO_DQ_DATABASE_URL", url.as_str())]);
+    sys.add_worker();
+    let job = sys.http.submit("debug.sleep", json!({"ms": 1}));
+    let id = job["id"].as_str().unwrap().to_string();
+    assert!(
+        sys.workers[0].wait_exit(Duration::from_secs(1)).is_none(),
+        "the worker exited while the store was away"
+    );
+    std::fs::remove_file(&blocker).unwrap();
+    let done = sys.wait_final(&id, Duration::from_secs(30));
+    assert_eq!(done["status"], "finished", "{done}");
+
+    let broken = sys.data.root.join("broken-dq.toml");
+    std::fs::write(&broken, "this is not [toml").unwrap();
+    let mut sys = System::start_with(
+        velo_testkit::RunDataDir::new("broken-dq"),
+        0,
+        &[("VELO_DQ_CONFIG_FILE", broken.to_str().unwrap())],
+    );
+    sys.add_worker();
+    let status = sys.workers[0]
+        .wait_exit(Duration::from_secs(30))
+        .expect("a worker with a broken configuration stops");
+    assert!(!status.success(), "{status:?}");
+}
+
 /// Redis busy for longer than redis-rs' default response timeout (500 ms), as on a loaded host:
 /// velo-web and the worker wait for it, and the job is accepted and ends, not refused with 503.
 #[test]

@@ -92,6 +92,23 @@ pub struct Evaluator {
     pub alarms: Option<AlarmRules>,
 }
 
+/// Why [`Evaluator::open`] failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// The data-quality or alarm configuration does not load: wrong until someone edits it.
+    Config(String),
+    /// The results store cannot be opened: maybe not yet (a database still starting).
+    Store(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Config(e) | OpenError::Store(e) => f.write_str(e),
+        }
+    }
+}
+
 impl Evaluator {
     pub fn new(
         data: RunData,
@@ -113,11 +130,18 @@ impl Evaluator {
     /// From the services' settings: the configuration is parsed strictly (an error names the
     /// file and the place), and the store opened (and migrated).
     pub fn from_settings(s: &velo_config::Settings) -> Result<Evaluator, String> {
-        let config = DqConfig::load(&s.dq_config_file)?;
-        let store = Store::open(&s.dq_database_url).map_err(|e| e.to_string())?;
+        Evaluator::open(s).map_err(|e| e.to_string())
+    }
+
+    /// As [`Evaluator::from_settings`], saying whether the configuration or the store failed: a
+    /// service waits for a store that is not up yet, not for a configuration to mend itself.
+    pub fn open(s: &velo_config::Settings) -> Result<Evaluator, OpenError> {
+        let config = DqConfig::load(&s.dq_config_file).map_err(OpenError::Config)?;
+        let alarms = AlarmRules::from_settings(s).map_err(OpenError::Config)?;
+        let store = Store::open(&s.dq_database_url).map_err(|e| OpenError::Store(e.to_string()))?;
         let info = (!s.run_info_file.as_os_str().is_empty()).then(|| s.run_info_file.clone());
         let mut ev = Evaluator::new(RunData::from_settings(s), config, store, info);
-        ev.alarms = AlarmRules::from_settings(s)?;
+        ev.alarms = alarms;
         Ok(ev)
     }
 

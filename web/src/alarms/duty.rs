@@ -8,9 +8,9 @@ use std::time::Duration;
 use velo_alarms::notify::Channels;
 use velo_alarms::Duty;
 use velo_config::Settings;
-use veloview::dq::scan::Evaluator;
+use veloview::dq::scan::{Evaluator, OpenError};
 
-/// How long to wait before trying Redis again.
+/// How long to wait before trying Redis, or the results store, again.
 const RECONNECT: Duration = Duration::from_secs(2);
 
 /// Start the duty in the background (nothing when `alarm_check_secs` is 0 or there are no
@@ -22,21 +22,8 @@ pub fn start(settings: &Settings) {
     }
     let s = settings.clone();
     tokio::spawn(async move {
-        let opened = {
-            let s = s.clone();
-            tokio::task::spawn_blocking(move || Evaluator::from_settings(&s)).await
-        };
-        let evaluator = match opened {
-            Ok(Ok(ev)) if ev.alarms.is_some() => ev,
-            Ok(Ok(_)) => return,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "alarm duty off in velo-web");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "alarm duty off in velo-web");
-                return;
-            }
+        let Some(evaluator) = open(&s).await else {
+            return;
         };
         let channels = match Channels::from_settings(&s) {
             Ok(c) => c,
@@ -69,4 +56,35 @@ pub fn start(settings: &Settings) {
             tokio::time::sleep(RECONNECT).await;
         }
     });
+}
+
+/// The duty's evaluator, once the results store can be opened: velo-web may well start before
+/// its PostgreSQL. `None` when there is no duty to do (no rules), or its configuration does not
+/// load (the workers refuse to start with it and say why).
+async fn open(s: &Settings) -> Option<Evaluator> {
+    let mut said = false;
+    loop {
+        let tried = {
+            let s = s.clone();
+            tokio::task::spawn_blocking(move || Evaluator::open(&s)).await
+        };
+        match tried {
+            Ok(Ok(ev)) => return ev.alarms.is_some().then_some(ev),
+            Ok(Err(OpenError::Store(e))) => {
+                if !said {
+                    tracing::warn!(error = %e, "alarm duty in velo-web waits for the results store");
+                    said = true;
+                }
+            }
+            Ok(Err(OpenError::Config(e))) => {
+                tracing::warn!(error = %e, "alarm duty off in velo-web");
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "alarm duty off in velo-web");
+                return None;
+            }
+        }
+        tokio::time::sleep(RECONNECT).await;
+    }
 }
