@@ -10,6 +10,9 @@
   const JSROOT_URL = document.currentScript && document.currentScript.dataset.jsroot;
   // Long-poll length for each GET /jobs/{id}?wait=: the answer comes as soon as the job ends.
   const WAIT_SECONDS = 20;
+  // How long a plot waits for the job queue while velo-web says it is away (503: Redis
+  // restarting), asking again with pauses doubling from 0.5 s to 5 s, before it shows the error.
+  const QUEUE_PATIENCE_MS = 120000;
 
   // --- dialogs (run selector, VELO layout) ---------------------------------------------------
   function setupDialogs() {
@@ -73,22 +76,43 @@
     return 'HTTP ' + res.status;
   }
 
+  function postJob(args) {
+    return fetch('/jobs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ task_name: TASK, args: args }),
+    });
+  }
+
+  // `request()` again while its answer is 503 (the job queue away for a moment), for up to
+  // QUEUE_PATIENCE_MS in all; `waiting` hears the server's message each time.
+  async function patiently(first, request, waiting) {
+    let res = await first;
+    let pause = 500;
+    const giveUp = Date.now() + QUEUE_PATIENCE_MS;
+    while (res.status === 503 && Date.now() < giveUp) {
+      if (waiting) waiting(await messageOf(res));
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 5000);
+      res = await request();
+    }
+    if (waiting) waiting(null);
+    return res;
+  }
+
   // Submit one job and follow it to its end; resolves to the job's result. The job is queued at
   // once, but its answer is read only once `gate` resolves: a hidden tab's plot (a cached result
   // comes back whole, up to 200 kB of JSON) then does not take the main thread from the open
   // tab's plot while that one draws.
-  async function runJob(args, gate) {
+  async function runJob(args, gate, waiting) {
     // The open tab's jobs were posted by plot_jobs.js, from the page's head.
-    let res = await (window.veloPlotJobs.take(args) || fetch('/jobs', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ task_name: TASK, args: args }),
-    }));
+    let res = await patiently(window.veloPlotJobs.take(args) || postJob(args), () => postJob(args), waiting);
     await gate;
     if (res.status !== 201) throw new Error(await messageOf(res));
     let job = (await res.json()).job;
     while (job.status === 'queued' || job.status === 'started') {
-      res = await fetch('/jobs/' + encodeURIComponent(job.id) + '?wait=' + WAIT_SECONDS);
+      const poll = () => fetch('/jobs/' + encodeURIComponent(job.id) + '?wait=' + WAIT_SECONDS);
+      res = await patiently(poll(), poll, waiting);
       if (!res.ok) throw new Error(await messageOf(res));
       job = (await res.json()).job;
     }
@@ -196,7 +220,8 @@
   }
 
   // --- one plot ----------------------------------------------------------------------------
-  function errorBox(container, name, message) {
+  // `retry`, when given: a button that loads the plot again.
+  function errorBox(container, name, message, retry) {
     container.replaceChildren();
     const box = document.createElement('div');
     box.className = 'alert alert-danger plot-error';
@@ -209,8 +234,35 @@
     msg.className = 'plot-error-message';
     msg.textContent = message;
     box.append(p, msg);
+    if (retry) {
+      const again = document.createElement('button');
+      again.type = 'button';
+      again.className = 'btn btn-secondary plot-retry';
+      again.textContent = 'Try again';
+      again.addEventListener('click', () => {
+        container.classList.remove('failed');
+        retry();
+      });
+      box.append(again);
+    }
     container.append(box);
     container.classList.add('failed');
+  }
+
+  // Under the spinner, why the plot is still waiting (`message`), or nothing (null).
+  function waitingNote(container, message) {
+    let note = container.querySelector('.plot-waiting');
+    if (message === null) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement('p');
+      note.className = 'plot-waiting';
+      note.setAttribute('role', 'status');
+      container.append(note);
+    }
+    note.textContent = message + ' (asking again)';
   }
 
   function spinner(container) {
@@ -298,17 +350,18 @@
     spinner(container);
     container.classList.remove('sketched');
     container.parentElement.querySelectorAll('.reference-note, .reference-toggle, .sketch-note').forEach((e) => e.remove());
+    const again = () => reloadPlot(container);
     // The reference run's plot is a job of its own; a run without a reference simply has none.
     const refJob = runJob(Object.assign({ reference: true }, args), gate).catch(() => null);
     let result;
     try {
-      result = await runJob(args, gate);
+      result = await runJob(args, gate, (message) => waitingNote(container, message));
     } catch (e) {
-      errorBox(container, title, e.message);
+      errorBox(container, title, e.message, again);
       return;
     }
     if (!result || result.success !== true) {
-      errorBox(container, title, (result && result.message) || 'no result');
+      errorBox(container, title, (result && result.message) || 'no result', again);
       return;
     }
     const refResult = await refJob;
@@ -391,6 +444,17 @@
     });
   }
 
+  // JSROOT's loading, once the page has started it (see loadPlots).
+  let jsrootLoad = null;
+
+  // One plot loaded again, as the page's last (its "Try again" button).
+  function reloadPlot(container) {
+    const title = container.dataset.title || container.dataset.name;
+    loadPlot(container, jsrootLoad || loadJsroot(), null, null).catch((e) => {
+      errorBox(container, title, String(e && e.message), () => reloadPlot(container));
+    });
+  }
+
   // Every plot of the page at once; `velo:plots-done` tells tests and timings when all are in.
   // The open tab's plot goes first: its job is queued first, it is sketched as soon as its answer
   // is in (`veloFirstPaint` marks when), and JSROOT draws it before the others
@@ -406,11 +470,12 @@
     const sketched = new Promise((resolve) => { answered = resolve; });
     const jsroot = jsrootCached() ? loadJsroot() : sketched.then(loadJsroot);
     jsroot.catch(() => {}); // each plot reports the failure itself
+    jsrootLoad = jsroot;
     let turn = jsroot;
     let gate = null;
     const loads = ordered.map((p, i) => {
       const load = loadPlot(p, turn, gate, i === 0 ? answered : null).catch((e) => {
-        errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message));
+        errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message), () => reloadPlot(p));
       });
       if (i === 0) {
         // Whatever became of the open tab's jobs, JSROOT is loaded for the others.

@@ -331,6 +331,54 @@ test('a failed plot shows an error box naming it', async () => {
   await page.close();
 });
 
+test('a failed plot can be tried again from its error box', async () => {
+  const page = await open(`/run_view/${RUNS[0]}/broken`);
+  await plotsDone(page);
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname === '/jobs') posts.push(r.postDataJSON().args); });
+  // The failed plot's tab opened, as a shifter would.
+  const pane = await page.locator('.plot-error').evaluate((e) => e.closest('.run-view-pane').id);
+  await page.locator(`.run-view-tab a[data-pane="${pane}"]`).click();
+  await page.locator('.plot-error .plot-retry').click();
+  // The plot's job is asked for again, and fails again the same way.
+  await waitFor('the job posted again', () => posts.some((a) => String(a.name).includes('NoSuchPlot') && !a.reference));
+  await page.locator('.plot-error .plot-error-message').waitFor();
+  assert.match(await page.locator('.plot-error .plot-error-message').textContent(), /NoSuchPlot/);
+  assert.equal(await page.locator('.plot-error').count(), 1);
+  assert.equal(await page.locator('.plot.drawn').count(), 1);
+  await page.close();
+});
+
+test('while the job queue is away the plots wait for it, then draw', async () => {
+  await stack.stopRedis();
+  let restarted = false;
+  try {
+    const page = await stack.newPage();
+    let refused = 0;
+    page.expectStatus = (r) => {
+      const away = r.status() === 503 && new URL(r.url()).pathname === '/jobs';
+      if (away) refused++;
+      return away;
+    };
+    await page.goto(stack.base + `/run_view/${RUNS[1]}/pedestals/3`);
+    // The open tab's plot says what it waits for, and no plot gives up.
+    await page.locator('.run-view-pane.active .plot-waiting').first().waitFor();
+    assert.match(await text(page, '.run-view-pane.active .plot-waiting'), /job queue is unavailable.*asking again/);
+    assert.ok(refused > 0);
+    assert.equal(await page.locator('.plot-error').count(), 0);
+    await stack.startRedis();
+    restarted = true;
+    await plotsDone(page);
+    assert.equal(await page.locator('.plot-error').count(), 0, String(await page.locator('.plot-error').allTextContents()));
+    assert.equal(await page.locator('.plot.drawn').count(), 3);
+    assert.equal(await page.locator('.plot-waiting').count(), 0);
+    await assertClean(page, 'pedestals after the queue came back');
+    await page.close();
+  } finally {
+    if (!restarted) await stack.startRedis();
+  }
+});
+
 test('a histogram whose title holds <script> shows it as text', async () => {
   const page = await open(`/run_view/${XSS_RUN}/escaping`);
   await plotsDone(page);

@@ -179,7 +179,8 @@ export async function startStack({ workers = 1, scan = false } = {}) {
   let browser = null;
   let chromiumApp = null;
   try {
-    start('redis', 'redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], {}, procs);
+    const redisArgs = ['--port', String(redisPort), '--save', '', '--appendonly', 'no'];
+    let redis = start('redis', 'redis-server', redisArgs, {}, procs);
     const web = start('velo-web', path.join(BIN, 'velo-web'), [], env, procs);
     for (let i = 0; i < workers; i++) start(`velo-worker-${i}`, path.join(BIN, 'velo-worker'), [], env, procs);
     const base = `http://127.0.0.1:${webPort}`;
@@ -234,7 +235,19 @@ export async function startStack({ workers = 1, scan = false } = {}) {
       fs.writeFileSync(file, JSON.stringify(data));
       execFileSync(path.join(BIN, 'velo-web'), ['import-dq', file], { env: { ...process.env, ...env }, stdio: 'pipe' });
     };
-    return { base, dataDir, newPage, stop, logs, importDq, env };
+    // Redis away and back, on the same port (empty, as the bundled one restarts).
+    const stopRedis = async () => {
+      if (redis.exitCode === null) {
+        const gone = new Promise((r) => redis.once('exit', r));
+        redis.kill('SIGTERM');
+        await gone;
+      }
+    };
+    const startRedis = async () => {
+      redis = start('redis', 'redis-server', redisArgs, {}, procs);
+      await waitFor('Redis to answer', async () => (await fetch(base + '/healthz')).status === 200, 30000);
+    };
+    return { base, dataDir, newPage, stop, logs, importDq, env, stopRedis, startRedis };
   } catch (e) {
     const logs = procs.map((p) => `--- ${p.label}\n${p.output}`).join('\n');
     await stop();
