@@ -132,8 +132,9 @@ impl Worker {
                 .await?;
             Ok::<_, redis::RedisError>((conn, wake))
         };
-        // With Redis away, connecting retries for seconds (redis-rs backs off six times): a stop
-        // asked meanwhile is not kept waiting for that, there is no job running to finish.
+        // Connecting to a Redis that is away takes a while (a host that does not answer: the
+        // connection's time-out, for each try): a stop asked meanwhile is not kept waiting for
+        // that, there is no job running to finish.
         let mut early_stop = stop.clone();
         let (conn, wake) = tokio::select! {
             connected = connect => connected?,
