@@ -450,6 +450,62 @@ fn bad_run_fires_and_clears(s: &Stack) {
     );
 }
 
+/// Redis away: the workers live but none can take a job, and nobody holds the duty's lock (it is
+/// in Redis). velo-web records the workers alarm saying why, and the shift hears it; with Redis
+/// back and the worker heartbeating again, the alarm is resolved.
+#[test]
+fn the_shift_hears_when_the_job_queue_is_away() {
+    let rule = "[[rule]]\nname = \"workers\"\nkind = \"workers\"\nmin = 1\nlevel = \"ERROR\"\n";
+    let mut s = stack(
+        "alarms-queue-away",
+        rule,
+        200,
+        &[("VELO_ALARM_DIGEST_SECS", "1")],
+    );
+    assert_eq!(
+        s.sys.run("debug.sleep", json!({"ms": 1}))["status"],
+        "finished"
+    );
+    assert!(alarms_of(&s.store, SYSTEM_RUN).is_empty());
+    s.sys.redis.stop();
+    let id = wait_until("the workers alarm", Duration::from_secs(30), || {
+        let q = AlarmQuery {
+            run: Some(SYSTEM_RUN),
+            limit: 10,
+            ..Default::default()
+        };
+        let open = s.store.alarms(&q).unwrap().alarms;
+        open.into_iter()
+            .find(|a| a.rule == "workers" && a.state == AlarmState::Open)
+            .map(|a| (a.id, a.message))
+    });
+    assert!(
+        id.1.contains("the job queue (Redis) has not answered"),
+        "{}",
+        id.1
+    );
+    let sent = wait_until("its message", Duration::from_secs(30), || {
+        s.hook
+            .received()
+            .into_iter()
+            .map(|r| r.json())
+            .find(|m| m["rule"] == "workers")
+    });
+    assert_eq!(sent["alarms"][0]["state"], "open", "{sent}");
+    assert!(
+        sent["alarms"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("job queue (Redis)"),
+        "{sent}"
+    );
+    s.sys.redis.restart();
+    wait_until("the alarm resolved", Duration::from_secs(60), || {
+        let a = s.store.alarm(id.0).unwrap()?;
+        (a.state == AlarmState::Resolved).then_some(())
+    });
+}
+
 /// velo-web started before its results store could be opened (as before its PostgreSQL, at a
 /// host's boot) takes up its share of the duty once it can: with no worker alive, it records
 /// the workers alarm itself.

@@ -13,7 +13,7 @@ use redis::AsyncCommands;
 use std::sync::Arc;
 use std::time::Duration;
 use velo_jobs::keys;
-use veloview::alarms::record::record_system;
+use veloview::alarms::record::{record_queue_away, record_system};
 use veloview::alarms::SystemFacts;
 use veloview::dq::scan::Evaluator;
 
@@ -48,18 +48,67 @@ impl Duty {
         let mut tick =
             tokio::time::interval_at(tokio::time::Instant::now() + self.every, self.every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut away_since = None;
         loop {
             tick.tick().await;
             match self.hold(&mut conn, &worker).await {
                 Ok(true) => {
+                    away_since = None;
                     if let Err(e) = self.round(&mut conn, started).await {
                         tracing::warn!(error = %e, "alarm duty failed");
                     }
                 }
-                Ok(false) => {}
+                Ok(false) => away_since = None,
+                Err(e) if redis_away(&e) => {
+                    let since = *away_since.get_or_insert_with(tokio::time::Instant::now);
+                    self.queue_still_away(since.elapsed()).await;
+                }
                 Err(e) => tracing::debug!(error = %e, "alarm duty lock"),
             }
         }
+    }
+
+    /// Redis (the queue, the duty's lock, the heartbeats) has not answered for `away`. Once
+    /// that is as long as a worker's heartbeats may lapse, velo-web records that no worker can
+    /// take a job and sends what is due: without Redis nobody holds the lock, and the workers'
+    /// own duty cannot tell. Workers leave it to velo-web (their heartbeats are in Redis too).
+    pub async fn queue_still_away(&self, away: Duration) {
+        if self.counts_itself || away < self.worker_dead_after || self.every.is_zero() {
+            return;
+        }
+        let ev = self.evaluator.clone();
+        let channels = self.channels.clone();
+        let now = velo_jobs::record::now_ms() as i64;
+        let (digest_ms, settle_ms) = self.delivery_windows();
+        let done = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let Some(rules) = &ev.alarms else {
+                return Ok(());
+            };
+            let changes = record_queue_away(&ev.store, rules, away.as_secs(), now)
+                .map_err(anyhow::Error::msg)?;
+            if !changes.opened.is_empty() {
+                tracing::warn!(
+                    ?changes,
+                    "the job queue (Redis) does not answer: alarm opened"
+                );
+            }
+            deliver_due(&ev.store, &channels, now, digest_ms, settle_ms)
+        })
+        .await;
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "alarm duty failed"),
+            Err(e) => tracing::warn!(error = %e, "alarm duty failed"),
+        }
+    }
+
+    /// At most one message per rule per `digest_ms`; a digest may still be on its way from a
+    /// live round for `settle_ms` after it was taken (every attempt timing out, and the duty
+    /// handed over from a process that stalled).
+    fn delivery_windows(&self) -> (i64, i64) {
+        let digest_ms = self.digest_every.as_millis() as i64;
+        let settle_ms = (self.channels.longest_delivery() + self.every * 3).as_millis() as i64;
+        (digest_ms, settle_ms)
     }
 
     /// Take the duty lock, or keep it if it is ours. It outlives a few rounds, so a process that
@@ -92,10 +141,7 @@ impl Duty {
         let failing_since: Option<i64> = conn.get(SCAN_FAILING_SINCE).await?;
         let ev = self.evaluator.clone();
         let channels = self.channels.clone();
-        let digest_ms = self.digest_every.as_millis() as i64;
-        // A digest may still be on its way from a live round for this long after it was taken
-        // (every attempt timing out, and the duty handed over from a process that stalled).
-        let settle_ms = (self.channels.longest_delivery() + self.every * 3).as_millis() as i64;
+        let (digest_ms, settle_ms) = self.delivery_windows();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             let Some(rules) = &ev.alarms else {
                 return Ok(());
@@ -123,21 +169,38 @@ impl Duty {
             if !changes.opened.is_empty() || !changes.resolved.is_empty() {
                 tracing::info!(?facts, ?changes, "operational alarms");
             }
-            if channels.any() {
-                // What a process took and died before sending (on some channel) goes out now,
-                // so every digest is sent at least once; not when it is over a day old.
-                let names = channels.names();
-                let since = now - RESEND_WITHIN_MS;
-                for (d, sent) in store.undelivered_digests(since, now - settle_ms, &names)? {
-                    tracing::info!(rule = %d.rule, digest = d.id, "sending a digest a stopped process left unsent");
-                    channels.deliver_except(store, &d, &sent)?;
-                }
-                for d in store.take_digests(digest_ms, now)? {
-                    channels.deliver(store, &d)?;
-                }
-            }
-            Ok(())
+            deliver_due(store, &channels, now, digest_ms, settle_ms)
         })
         .await?
     }
+}
+
+/// Whether a Redis error means Redis is away (down, restarting, unreachable), not that a
+/// command went wrong.
+fn redis_away(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_timeout()
+}
+
+/// Send the digests that are due (see [`Duty::delivery_windows`]).
+fn deliver_due(
+    store: &velo_dqstore::Store,
+    channels: &Channels,
+    now: i64,
+    digest_ms: i64,
+    settle_ms: i64,
+) -> anyhow::Result<()> {
+    if channels.any() {
+        // What a process took and died before sending (on some channel) goes out now, so
+        // every digest is sent at least once; not when it is over a day old.
+        let names = channels.names();
+        let since = now - RESEND_WITHIN_MS;
+        for (d, sent) in store.undelivered_digests(since, now - settle_ms, &names)? {
+            tracing::info!(rule = %d.rule, digest = d.id, "sending a digest a stopped process left unsent");
+            channels.deliver_except(store, &d, &sent)?;
+        }
+        for d in store.take_digests(digest_ms, now)? {
+            channels.deliver(store, &d)?;
+        }
+    }
+    Ok(())
 }

@@ -84,6 +84,20 @@ pub fn record_system(
         .map_err(|e| e.to_string())
 }
 
+/// Record the `workers` rules as [`super::rules::queue_away`] judges them (velo-web, while
+/// Redis does not answer).
+pub fn record_queue_away(
+    store: &Store,
+    rules: &AlarmRules,
+    away_secs: u64,
+    now_ms: i64,
+) -> Result<AlarmChanges, String> {
+    let (judged, fired) = super::rules::queue_away(rules, away_secs);
+    store
+        .record_alarms(SYSTEM_RUN, &judged, &new_firings(&fired), now_ms)
+        .map_err(|e| e.to_string())
+}
+
 fn new_firings(fired: &[Firing]) -> Vec<NewFiring> {
     fired
         .iter()

@@ -172,6 +172,30 @@ pub struct SystemFacts {
     pub idle_secs: Option<u64>,
 }
 
+/// What the `workers` rules say while the job queue (Redis) cannot be reached: whatever the
+/// workers' heartbeats (kept in Redis too) would say, no worker can take a job. The other
+/// operational rules' facts are in Redis as well, so they are not judged meanwhile.
+pub fn queue_away(rules: &AlarmRules, away_secs: u64) -> (Vec<String>, Vec<Firing>) {
+    let mut judged = Vec::new();
+    let mut fired = Vec::new();
+    for r in &rules.rules {
+        if let RuleKind::Workers { min } = r.kind {
+            judged.push(r.name.clone());
+            fired.push(Firing {
+                rule: r.name.clone(),
+                subject: "workers".into(),
+                value: Some(0.0),
+                level: r.level,
+                message: format!(
+                    "the job queue (Redis) has not answered for {away_secs} s: no worker can take \
+                     a job, fewer than {min}"
+                ),
+            });
+        }
+    }
+    (judged, fired)
+}
+
 /// The operational rules that fire now (subjects "workers", "scan", "evaluations").
 pub fn evaluate_system(rules: &AlarmRules, f: &SystemFacts) -> Vec<Firing> {
     let mut out = Vec::new();
@@ -418,6 +442,21 @@ after_secs = 600
             min_spread: 2.0,
         };
         assert!(judge(&floored, 8.0, &v).is_none());
+    }
+
+    #[test]
+    fn with_the_queue_away_the_workers_rules_alone_are_judged_and_fire() {
+        let r = rules();
+        let (judged, fired_now) = queue_away(&r, 42);
+        assert_eq!(judged, ["workers"]);
+        let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(fired(&fired_now), [s("workers", "workers")]);
+        assert_eq!(fired_now[0].value, Some(0.0));
+        assert!(
+            fired_now[0].message.contains("has not answered for 42 s"),
+            "{}",
+            fired_now[0].message
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn start(settings: &Settings) {
             counts_itself: false,
         });
         let name = format!("velo-web-{}", std::process::id());
+        let away_since = tokio::time::Instant::now();
         loop {
             let conn = match redis::Client::open(s.redis_url.as_str()) {
                 Ok(c) => velo_jobs::connection_manager(&c).await,
@@ -53,6 +54,8 @@ pub fn start(settings: &Settings) {
                 Ok(conn) => return duty.run(conn, name).await,
                 Err(e) => tracing::debug!(error = %e, "alarm duty waits for Redis"),
             }
+            // Redis away since velo-web started: the shift hears of it all the same.
+            duty.queue_still_away(away_since.elapsed()).await;
             tokio::time::sleep(RECONNECT).await;
         }
     });
