@@ -350,18 +350,17 @@
     spinner(container);
     container.classList.remove('sketched');
     container.parentElement.querySelectorAll('.reference-note, .reference-toggle, .sketch-note').forEach((e) => e.remove());
-    const again = () => reloadPlot(container);
     // The reference run's plot is a job of its own; a run without a reference simply has none.
     const refJob = runJob(Object.assign({ reference: true }, args), gate).catch(() => null);
     let result;
     try {
       result = await runJob(args, gate, (message) => waitingNote(container, message));
     } catch (e) {
-      errorBox(container, title, e.message, again);
+      failed(container, e.message);
       return;
     }
     if (!result || result.success !== true) {
-      errorBox(container, title, (result && result.message) || 'no result', again);
+      failed(container, (result && result.message) || 'no result');
       return;
     }
     const refResult = await refJob;
@@ -447,11 +446,11 @@
   // JSROOT's loading, once the page has started it (see loadPlots).
   let jsrootLoad = null;
 
-  // One plot loaded again, as the page's last (its "Try again" button).
-  function reloadPlot(container) {
-    const title = container.dataset.title || container.dataset.name;
-    loadPlot(container, jsrootLoad || loadJsroot(), null, null).catch((e) => {
-      errorBox(container, title, String(e && e.message), () => reloadPlot(container));
+  // The plot could not be had: its error box, with a "Try again" button that loads it anew, as
+  // the page's last.
+  function failed(container, message) {
+    errorBox(container, container.dataset.title || container.dataset.name, message, () => {
+      loadPlot(container, jsrootLoad || loadJsroot(), null, null).catch((e) => failed(container, String(e && e.message)));
     });
   }
 
@@ -474,9 +473,7 @@
     let turn = jsroot;
     let gate = null;
     const loads = ordered.map((p, i) => {
-      const load = loadPlot(p, turn, gate, i === 0 ? answered : null).catch((e) => {
-        errorBox(p, p.dataset.title || p.dataset.name, String(e && e.message), () => reloadPlot(p));
-      });
+      const load = loadPlot(p, turn, gate, i === 0 ? answered : null).catch((e) => failed(p, String(e && e.message)));
       if (i === 0) {
         // Whatever became of the open tab's jobs, JSROOT is loaded for the others.
         load.then(answered);
