@@ -342,7 +342,11 @@ fn bad_run_fires_and_clears(s: &Stack) {
             m.data
         );
     }
-    let log = s.store.deliveries(100).unwrap();
+    // A delivery is logged once its receiver has answered, so after the receiver saw it.
+    let log = wait_until("4 deliveries logged", Duration::from_secs(30), || {
+        let log = s.store.deliveries(100).unwrap();
+        (log.len() >= 4).then_some(log)
+    });
     assert_eq!(log.len(), 4);
     assert!(
         log.iter()
