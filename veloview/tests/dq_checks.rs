@@ -440,6 +440,14 @@ fn all_checks() -> Vec<Check> {
         ("dead_channels", json!({})),
         ("noisy_channels", json!({"neighbours": 2})),
         ("contents_in_range", json!({"min": 0, "max": 50})),
+        (
+            "channel_groups",
+            json!({"group": 8, "mode": "ratio", "warning": 0.1, "error": 0.3}),
+        ),
+        (
+            "channel_groups",
+            json!({"mode": "difference", "warning": 1, "error": 2}),
+        ),
     ]
     .into_iter()
     .map(|(n, a)| check(n, a))
@@ -683,6 +691,140 @@ fn contents_out_of_range_are_listed() {
     assert_eq!(o.bad_channels.len(), 1);
     assert_eq!(o.bad_channels[0].bin, 8);
     assert_eq!(o.bad_channels[0].reason, "out of range");
+}
+
+// ---- links and chips against the reference ----
+
+/// Pedestal_Bank: 2048 channels at 512 ADC counts, each chip of 128 a few counts off (fixed, as
+/// the hardware), `shift(ch)` added.
+fn pedestals(seed: u64, shift: impl Fn(usize) -> f64) -> Histogram {
+    let mut rng = Rng(seed);
+    let mut h = Histogram::new_1d(
+        "TH1D",
+        "Pedestal_Bank",
+        "",
+        Axis::uniform(CHANNELS, 0.0, CHANNELS as f64),
+    );
+    let mut offset = 0.0;
+    for ch in 0..CHANNELS {
+        if ch % 128 == 0 {
+            offset = (6.0 * Rng(ch as u64).normal()).round();
+        }
+        h.set_content(
+            ch + 1,
+            512.0 + offset + (0.5 * rng.normal()).round() + shift(ch),
+        );
+    }
+    h
+}
+
+#[test]
+fn a_link_or_a_chip_off_its_reference_is_found_and_named() {
+    let links = || {
+        check(
+            "channel_groups",
+            json!({"group": 32, "mode": "ratio", "warning": 0.1, "error": 0.25}),
+        )
+    };
+    let reference = noise_profile(10, |_| None);
+    // Another run of the same sensor: each channel's noise as in the reference within half a
+    // percent, 3 % more everywhere (warmer), and `bad` times `factor`.
+    let warm = |seed, bad: std::ops::Range<usize>, factor: f64| {
+        let mut rng = Rng(seed);
+        let jitter: Vec<f64> = (0..CHANNELS).map(|_| 1.0 + 0.005 * rng.normal()).collect();
+        noise_profile(seed, |ch| {
+            let f = if bad.contains(&ch) { factor } else { 1.0 };
+            Some(reference.bin_content(ch + 1) * jitter[ch] * 1.03 * f)
+        })
+    };
+    let o = links().evaluate(&warm(10, 0..0, 1.0), Some(&reference));
+    assert_eq!(level(&o), Level::Ok, "{:?}", o.details);
+    assert!(
+        detail(&o, "typical") > 1.02,
+        "the sensor's drift is the median's"
+    );
+    let o = links().evaluate(&warm(10, 256..288, 1.5), Some(&reference));
+    assert_eq!(level(&o), Level::Error, "{:?}", o.details);
+    assert_eq!(o.details["worst_channels"], "256-287");
+    assert!(
+        (detail(&o, "worst_departure") - 0.5).abs() < 0.02,
+        "{:?}",
+        o.details
+    );
+    assert_eq!(detail(&o, "groups_at_error"), 1.0);
+    let bins: Vec<usize> = o.bad_channels.iter().map(|b| b.bin).collect();
+    assert_eq!(bins, (257..289).collect::<Vec<_>>());
+    // 15 % is a warning, a quiet link (× 0.5) an error.
+    let o = links().evaluate(&warm(10, 1024..1056, 1.15), Some(&reference));
+    assert_eq!(level(&o), Level::Warning, "{:?}", o.details);
+    assert!(o.score.value() > 50.0 && o.score.value() <= 80.0);
+    let o = links().evaluate(&warm(10, 2016..2048, 0.5), Some(&reference));
+    assert_eq!(
+        (level(&o), o.details["worst_channels"].as_str()),
+        (Level::Error, Some("2016-2047"))
+    );
+    // Without its reference the check cannot judge, and says so.
+    let o = links().evaluate(&reference, None);
+    assert_eq!(level(&o), Level::Error);
+    assert!(o.details["reason"].as_str().unwrap().contains("reference"));
+
+    // Pedestals: a chip 15 counts up is an error naming its four links; the whole sensor 15 up
+    // is the sensor-wide checks' business, not this one's.
+    let ped = || {
+        check(
+            "channel_groups",
+            json!({"group": 32, "mode": "difference", "warning": 5, "error": 8}),
+        )
+    };
+    let reference = pedestals(1, |_| 0.0);
+    let o = ped().evaluate(
+        &pedestals(2, |ch| if (384..512).contains(&ch) { 15.0 } else { 0.0 }),
+        Some(&reference),
+    );
+    assert_eq!(level(&o), Level::Error, "{:?}", o.details);
+    assert_eq!(detail(&o, "groups_at_error"), 4.0);
+    let named: Vec<&str> = o.details["departing_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["channels"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["384-415", "416-447", "448-479", "480-511"]);
+    assert_eq!(o.bad_channels.len(), 128);
+    let o = ped().evaluate(&pedestals(2, |_| 15.0), Some(&reference));
+    assert_eq!(level(&o), Level::Ok, "{:?}", o.details);
+    assert!((detail(&o, "typical") - 15.0).abs() < 0.5);
+    let o = ped().evaluate(&pedestals(3, |_| 0.0), Some(&reference));
+    assert_eq!(level(&o), Level::Ok, "{:?}", o.details);
+
+    // A reference whose groups are all below zero (a pedestal-subtracted mean, say) cannot be
+    // compared by ratio.
+    let mut empty = Histogram::new_1d(
+        "TH1D",
+        "h",
+        "",
+        Axis::uniform(CHANNELS, 0.0, CHANNELS as f64),
+    );
+    for b in 1..=CHANNELS {
+        empty.set_content(b, -1.0);
+    }
+    let o = links().evaluate(&reference, Some(&empty));
+    assert_eq!(level(&o), Level::Error);
+    assert!(
+        o.details["reason"].as_str().unwrap().contains("no group"),
+        "{:?}",
+        o.details
+    );
+    // Arguments that cannot work are refused.
+    for bad in [
+        json!({"mode": "ratio", "warning": 0.3, "error": 0.1}),
+        json!({"group": 0, "mode": "ratio", "warning": 0.1, "error": 0.3}),
+        json!({"mode": "sum", "warning": 0.1, "error": 0.3}),
+        json!({"mode": "ratio", "warning": -1, "error": 0.3}),
+        json!({"warning": 0.1, "error": 0.3}),
+    ] {
+        assert!(Check::parse("channel_groups", &bad).is_err(), "{bad}");
+    }
 }
 
 // ---- the later score-only checks ----

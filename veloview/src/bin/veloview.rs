@@ -17,10 +17,12 @@ const USAGE: &str = "usage:
   veloview ls FILE              list every key: PATH<TAB>CLASS
   veloview dump FILE [PATH...]  print histograms as JSON
   veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
-                    [--problem KIND:RUN[:SENSOR][=MAGNITUDE]]... [--no-problems]
+                    [--problem KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE]]... [--no-problems]
                                 write the demo VELO DQM dataset (RunList.txt, run directories,
                                 demo-problems.json); KIND: noisy_sensor, dead_strips,
-                                shifted_pedestal, low_clusters, high_occupancy
+                                shifted_pedestal, low_clusters, high_occupancy; FIRST-LAST
+                                narrows a sensor's problem to those chip channels (a link: 32,
+                                a chip: 128)
 ";
 
 fn main() -> ExitCode {

@@ -43,13 +43,16 @@ pub enum Problems {
     Explicit(Vec<ProblemSpec>),
 }
 
-/// A problem asked for on the command line: `KIND:RUN[:SENSOR][=MAGNITUDE]`.
+/// A problem asked for on the command line: `KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProblemSpec {
     pub kind: ProblemKind,
     pub run: u32,
     /// Chosen from the seed when not given (per-sensor kinds only).
     pub sensor: Option<u32>,
+    /// The chip channels affected, first and last: a link (32) or a chip (128) instead of the
+    /// whole sensor. Dead strips take their count from it.
+    pub channels: Option<[usize; 2]>,
     /// The kind's default magnitude when not given.
     pub magnitude: Option<f64>,
 }
@@ -59,7 +62,7 @@ impl ProblemSpec {
         let kinds: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.name()).collect();
         let bad = |why: String| {
             format!(
-                "--problem {text:?}: {why} (KIND:RUN[:SENSOR][=MAGNITUDE], KIND one of {})",
+                "--problem {text:?}: {why} (KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE], KIND one of {})",
                 kinds.join(", ")
             )
         };
@@ -75,8 +78,10 @@ impl ProblemSpec {
             None => (text, None),
         };
         let parts: Vec<&str> = head.split(':').collect();
-        if !(2..=3).contains(&parts.len()) {
-            return Err(bad("expected KIND:RUN or KIND:RUN:SENSOR".into()));
+        if !(2..=4).contains(&parts.len()) {
+            return Err(bad(
+                "expected KIND:RUN, KIND:RUN:SENSOR or KIND:RUN:SENSOR:FIRST-LAST".into(),
+            ));
         }
         let kind = ProblemKind::parse(parts[0])
             .ok_or_else(|| bad(format!("unknown kind {:?}", parts[0])))?;
@@ -99,6 +104,30 @@ impl ProblemSpec {
             }
             _ => {}
         }
+        let channels = match parts.get(3) {
+            None => None,
+            Some(t) => {
+                let (lo, hi) = t
+                    .split_once('-')
+                    .ok_or_else(|| bad(format!("channels {t:?} are not FIRST-LAST")))?;
+                let (lo, hi) = (number(lo, "channel")?, number(hi, "channel")?);
+                if lo > hi || hi as usize >= sensor::CHANNELS {
+                    return Err(bad(format!(
+                        "channels {lo}-{hi}: a sensor has channels 0-{}, first before last",
+                        sensor::CHANNELS - 1
+                    )));
+                }
+                Some([lo as usize, hi as usize])
+            }
+        };
+        if let (ProblemKind::DeadStrips, Some([lo, hi]), Some(m)) = (kind, channels, magnitude) {
+            if m != (hi - lo + 1) as f64 {
+                return Err(bad(format!(
+                    "dead_strips on channels {lo}-{hi} are {} channels, not {m}",
+                    hi - lo + 1
+                )));
+            }
+        }
         if let Some(m) = magnitude {
             let (lo, hi) = kind.magnitude_range();
             if !(lo..=hi).contains(&m) {
@@ -112,6 +141,7 @@ impl ProblemSpec {
             kind,
             run,
             sensor,
+            channels,
             magnitude,
         })
     }
@@ -148,7 +178,7 @@ struct FileJob {
 }
 
 pub const USAGE: &str = "veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
-                    [--problem KIND:RUN[:SENSOR][=MAGNITUDE]]... [--no-problems]";
+                    [--problem KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE]]... [--no-problems]";
 
 /// `veloview demo-data OUT_DIR ...` (see [`USAGE`]): writes the dataset and says on stderr what
 /// it wrote.
@@ -360,7 +390,7 @@ fn default_problems(runs: &[u32], seed: u64) -> Vec<Problem> {
         .map(|k| {
             let run = candidates[(2 * k + 1) * candidates.len() / (2 * n)];
             let (kind, magnitude) = specs[k];
-            make_problem(kind, run, None, magnitude, &mut rng)
+            make_problem(kind, run, None, None, magnitude, &mut rng)
         })
         .collect()
 }
@@ -385,17 +415,24 @@ fn explicit_problems(
                     runs[runs.len() - 1]
                 ));
             }
-            let magnitude = s.magnitude.unwrap_or(s.kind.default_magnitude());
-            Ok(make_problem(s.kind, s.run, s.sensor, magnitude, &mut rng))
+            let magnitude = match (s.kind, s.channels) {
+                (ProblemKind::DeadStrips, Some([lo, hi])) => (hi - lo + 1) as f64,
+                _ => s.magnitude.unwrap_or(s.kind.default_magnitude()),
+            };
+            Ok(make_problem(
+                s.kind, s.run, s.sensor, s.channels, magnitude, &mut rng,
+            ))
         })
         .collect()
 }
 
-/// One problem; a per-sensor one without a sensor gets one from `rng`, dead strips a position.
+/// One problem; a per-sensor one without a sensor gets one from `rng`, dead strips without
+/// channels a position. `channels` narrows a per-sensor problem to part of the sensor.
 fn make_problem(
     kind: ProblemKind,
     run: u32,
     sensor: Option<u32>,
+    channels: Option<[usize; 2]>,
     magnitude: f64,
     rng: &mut Rng,
 ) -> Problem {
@@ -404,40 +441,51 @@ fn make_problem(
         .per_sensor()
         .then(|| sensor.unwrap_or_else(|| all[rng.below(all.len() as u64) as usize]));
     let whole = Some([0, sensor::CHANNELS - 1]);
+    let part = channels.filter(|_| kind.per_sensor());
+    let on = match part {
+        Some([lo, hi]) => format!("on channels {lo}-{hi}"),
+        None => "on every channel".to_string(),
+    };
     let (channels, detail) = match kind {
         ProblemKind::DeadStrips => {
             let n = (magnitude.round() as usize).clamp(1, sensor::CHANNELS);
-            // A whole number of chips starts on a chip boundary, as a dead Beetle would;
-            // anything else anywhere.
-            let lo = if n.is_multiple_of(sensor::CHIP_CHANNELS) {
-                let chips = sensor::CHIPS - n / sensor::CHIP_CHANNELS + 1;
-                rng.below(chips as u64) as usize * sensor::CHIP_CHANNELS
-            } else {
-                rng.below((sensor::CHANNELS - n + 1) as u64) as usize
-            };
-            let hi = lo + n - 1;
+            let [lo, hi] = part.unwrap_or_else(|| {
+                // A whole number of chips starts on a chip boundary, as a dead Beetle would;
+                // anything else anywhere.
+                let lo = if n.is_multiple_of(sensor::CHIP_CHANNELS) {
+                    let chips = sensor::CHIPS - n / sensor::CHIP_CHANNELS + 1;
+                    rng.below(chips as u64) as usize * sensor::CHIP_CHANNELS
+                } else {
+                    rng.below((sensor::CHANNELS - n + 1) as u64) as usize
+                };
+                [lo, lo + n - 1]
+            });
             (
                 Some([lo, hi]),
                 format!(
-                    "{n} adjacent channels ({lo}-{hi}) dead: noise about 0, no hits, links off"
+                    "{} adjacent channels ({lo}-{hi}) dead: noise about 0, no hits, links off",
+                    hi - lo + 1
                 ),
             )
         }
         ProblemKind::NoisySensor => (
-            whole,
-            format!("noise {magnitude} times the usual on every channel, with noise hits"),
+            part.or(whole),
+            format!("noise {magnitude} times the usual {on}, with noise hits"),
         ),
         ProblemKind::ShiftedPedestal => (
-            whole,
-            format!("pedestals {magnitude} ADC counts above the usual 512"),
+            part.or(whole),
+            match part {
+                Some(_) => format!("pedestals {magnitude} ADC counts above the usual 512 {on}"),
+                None => format!("pedestals {magnitude} ADC counts above the usual 512"),
+            },
         ),
         ProblemKind::LowClusters => (
             None,
             format!("{magnitude} times the usual number of clusters per event"),
         ),
         ProblemKind::HighOccupancy => (
-            whole,
-            format!("occupancy {magnitude} times the usual on every channel"),
+            part.or(whole),
+            format!("occupancy {magnitude} times the usual {on}"),
         ),
     };
     Problem {
@@ -505,6 +553,11 @@ mod tests {
         );
         let s = ProblemSpec::parse("low_clusters:5").unwrap();
         assert_eq!((s.sensor, s.magnitude), (None, None));
+        let s = ProblemSpec::parse("noisy_sensor:5:70:256-287=2").unwrap();
+        assert_eq!(
+            (s.sensor, s.channels, s.magnitude),
+            (Some(70), Some([256, 287]), Some(2.0))
+        );
         for bad in [
             "low_clusters:5:3",
             "noisy:5",
@@ -514,6 +567,12 @@ mod tests {
             "noisy_sensor:5:1:2",
             "high_occupancy:5=much",
             "high_occupancy:5=-1",
+            "noisy_sensor:5:1:300",
+            "noisy_sensor:5:1:300-200",
+            "noisy_sensor:5:1:0-2048",
+            "noisy_sensor:5:1:a-b",
+            "noisy_sensor:5:1:0-31:9",
+            "dead_strips:5:1:0-31=64",
         ] {
             let e = ProblemSpec::parse(bad).unwrap_err();
             assert!(e.contains(bad), "{bad}: {e}");
@@ -524,6 +583,19 @@ mod tests {
         let [lo, hi] = p[0].channels.unwrap();
         assert_eq!(hi - lo + 1, 64);
         assert!(p[0].sensor.is_some());
+        // Channels narrow a problem to a link or a chip; dead strips take their count from them.
+        let specs = [
+            ProblemSpec::parse("shifted_pedestal:12:3:128-255=-15").unwrap(),
+            ProblemSpec::parse("dead_strips:13:64:32-63").unwrap(),
+        ];
+        let p = explicit_problems(&runs, 1, &specs).unwrap();
+        assert_eq!((p[0].channels, p[0].magnitude), (Some([128, 255]), -15.0));
+        assert!(
+            p[0].detail.ends_with("on channels 128-255"),
+            "{}",
+            p[0].detail
+        );
+        assert_eq!((p[1].channels, p[1].magnitude), (Some([32, 63]), 32.0));
         let specs = [ProblemSpec::parse("dead_strips:99").unwrap()];
         assert!(explicit_problems(&runs, 1, &specs)
             .unwrap_err()

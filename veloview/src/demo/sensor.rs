@@ -174,28 +174,26 @@ impl Sensor {
         hardware: &mut Rng,
         rng: &mut Rng,
     ) -> Sensor {
-        let factor = |kind: ProblemKind| {
+        // A problem acts on its channels only (a whole-sensor one on all of them), so a noisy
+        // link or a shifted chip can be asked for as well as a whole noisy sensor.
+        let on = |p: &&Problem, kind: ProblemKind, ch: usize| {
+            p.kind == kind && p.channels.is_some_and(|[lo, hi]| (lo..=hi).contains(&ch))
+        };
+        let factor = |kind: ProblemKind, ch: usize| {
             problems
                 .iter()
-                .filter(|p| p.kind == kind)
+                .filter(|p| on(p, kind, ch))
                 .map(|p| p.magnitude)
                 .product::<f64>()
         };
-        let noise_factor = factor(ProblemKind::NoisySensor);
-        let occupancy_factor = factor(ProblemKind::HighOccupancy);
-        let shift: f64 = problems
-            .iter()
-            .filter(|p| p.kind == ProblemKind::ShiftedPedestal)
-            .map(|p| p.magnitude)
-            .sum();
-        let dead = |ch: usize| {
-            problems.iter().any(|p| {
-                p.kind == ProblemKind::DeadStrips
-                    && p.channels.is_some_and(|[lo, hi]| (lo..=hi).contains(&ch))
-            })
+        let shift = |ch: usize| -> f64 {
+            problems
+                .iter()
+                .filter(|p| on(p, ProblemKind::ShiftedPedestal, ch))
+                .map(|p| p.magnitude)
+                .sum()
         };
-        // A noisier sensor crosses the hit threshold more often.
-        let noise_hits = 1.25 * (noise_factor - 1.0).max(0.0);
+        let dead = |ch: usize| problems.iter().any(|p| on(&p, ProblemKind::DeadStrips, ch));
         // Temperature and gain drift: a percent or two from run to run.
         let base_noise = (1.9 + 0.2 * hardware.uniform()) * (1.0 + 0.015 * rng.normal());
         let mut pedestal = Vec::with_capacity(CHANNELS);
@@ -208,7 +206,11 @@ impl Sensor {
                 chip_drift = (rng.normal() * 0.4).round();
             }
             let strip = strip_of_channel(number, ch);
-            let ped = 512.0 + chip_offset + chip_drift + (hardware.normal() * 2.0).round() + shift;
+            let noise_factor = factor(ProblemKind::NoisySensor, ch);
+            // A noisier channel crosses the hit threshold more often.
+            let noise_hits = 1.25 * (noise_factor - 1.0).max(0.0);
+            let ped =
+                512.0 + chip_offset + chip_drift + (hardware.normal() * 2.0).round() + shift(ch);
             let edge = matches!(ch % CHIP_CHANNELS, 0 | 127);
             let mut n = base_noise
                 * strip_noise_factor(number, strip)
@@ -216,9 +218,10 @@ impl Sensor {
                 * (1.0 + 0.005 * rng.normal())
                 * if edge { 1.15 } else { 1.0 }
                 * noise_factor;
-            let mut occ =
-                strip_occupancy(number, strip) * (1.0 + 0.05 * rng.normal()) * occupancy_factor
-                    + noise_hits;
+            let mut occ = strip_occupancy(number, strip)
+                * (1.0 + 0.05 * rng.normal())
+                * factor(ProblemKind::HighOccupancy, ch)
+                + noise_hits;
             if dead(ch) {
                 n = 0.3 + 0.05 * rng.normal().abs();
                 occ = 0.0;

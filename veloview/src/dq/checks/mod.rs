@@ -5,10 +5,12 @@
 //! - [`thresholds`]: the original's floor, ceiling, mean/width and zero-centred band;
 //! - [`ramp`]: the later score-only checks with the linear tolerance ramp;
 //! - [`channels`]: per-channel checks that list the bad bins;
+//! - [`groups`]: links and chips compared with the reference's, against the sensor's median;
 //! - [`guards`]: what every check refuses before measuring (empty, non-finite, wrong binning).
 
 mod args;
 mod channels;
+mod groups;
 mod guards;
 mod math;
 mod ramp;
@@ -48,10 +50,11 @@ enum Kind {
     DeadChannels(channels::DeadChannels),
     NoisyChannels(channels::NoisyChannels),
     ContentsInRange(channels::ContentsInRange),
+    ChannelGroups(groups::ChannelGroups),
 }
 
 /// Every check's name, for messages and documentation.
-pub const NAMES: [&str; 16] = [
+pub const NAMES: [&str; 17] = [
     "kolmogorov",
     "chi2",
     "floor",
@@ -68,6 +71,7 @@ pub const NAMES: [&str; 16] = [
     "dead_channels",
     "noisy_channels",
     "contents_in_range",
+    "channel_groups",
 ];
 
 /// Deserialise an object argument and validate it.
@@ -170,6 +174,12 @@ impl Check {
                 &channels::in_range_keys(),
                 channels::ContentsInRange::validate,
             )?),
+            "channel_groups" => Kind::ChannelGroups(object(
+                name,
+                args,
+                groups::CHANNEL_GROUPS_KEYS,
+                checked(groups::ChannelGroups::validate),
+            )?),
             _ => {
                 return Err(format!(
                     "unknown check {name:?}; the checks are: {}",
@@ -198,6 +208,7 @@ impl Check {
             Kind::DeadChannels(_) => "dead_channels",
             Kind::NoisyChannels(_) => "noisy_channels",
             Kind::ContentsInRange(_) => "contents_in_range",
+            Kind::ChannelGroups(_) => "channel_groups",
         }
     }
 
@@ -219,6 +230,7 @@ impl Check {
             Kind::DeadChannels(a) => to_value(a),
             Kind::NoisyChannels(a) => to_value(a),
             Kind::ContentsInRange(a) => to_value(a),
+            Kind::ChannelGroups(a) => to_value(a),
         }
     }
 
@@ -228,7 +240,8 @@ impl Check {
             Kind::Kolmogorov(_)
             | Kind::Chi2(_)
             | Kind::MeanWidthDiffRef(_)
-            | Kind::DifferenceRms(_) => true,
+            | Kind::DifferenceRms(_)
+            | Kind::ChannelGroups(_) => true,
             // With an explicit band the reference is not needed (the original demanded it anyway).
             Kind::ZeroCentredBandRef(b) => b.is_none_or(|b| b == 0.0),
             Kind::MeanRms(a) => a.mode.uses_reference(),
@@ -300,6 +313,7 @@ impl Check {
             Kind::DeadChannels(a) => a.evaluate(data),
             Kind::NoisyChannels(a) => a.evaluate(data),
             Kind::ContentsInRange(a) => a.evaluate(data),
+            Kind::ChannelGroups(a) => a.evaluate(data, need_ref()?),
         })
     }
 }
