@@ -448,6 +448,10 @@ fn all_checks() -> Vec<Check> {
             "channel_groups",
             json!({"mode": "difference", "warning": 1, "error": 2}),
         ),
+        (
+            "channel_groups",
+            json!({"group": 4, "within": 16, "mode": "ratio", "warning": 0.1, "error": 0.3}),
+        ),
     ]
     .into_iter()
     .map(|(n, a)| check(n, a))
@@ -767,6 +771,20 @@ fn a_link_or_a_chip_off_its_reference_is_found_and_named() {
     let o = links().evaluate(&reference, None);
     assert_eq!(level(&o), Level::Error);
     assert!(o.details["reason"].as_str().unwrap().contains("reference"));
+    // Unless it compares each link with the other links of its chip: then a link stands out
+    // without a reference, while a whole chip, like the whole sensor, does not.
+    let in_chip = check(
+        "channel_groups",
+        json!({"group": 32, "within": 128, "mode": "ratio", "warning": 0.1, "error": 0.25}),
+    );
+    let one_link = noise_profile(11, |ch| (256..288).contains(&ch).then_some(3.0));
+    let o = in_chip.evaluate(&one_link, None);
+    assert_eq!(level(&o), Level::Error, "{:?}", o.details);
+    assert_eq!(o.details["worst_channels"], "256-287");
+    assert_eq!(detail(&o, "groups_at_error"), 1.0);
+    let one_chip = noise_profile(11, |ch| (256..384).contains(&ch).then_some(3.0));
+    assert_eq!(level(&in_chip.evaluate(&one_chip, None)), Level::Ok);
+    assert_eq!(level(&in_chip.evaluate(&reference, None)), Level::Ok);
 
     // Pedestals: a chip 15 counts up is an error naming its four links; the whole sensor 15 up
     // is the sensor-wide checks' business, not this one's.
@@ -822,6 +840,8 @@ fn a_link_or_a_chip_off_its_reference_is_found_and_named() {
         json!({"mode": "sum", "warning": 0.1, "error": 0.3}),
         json!({"mode": "ratio", "warning": -1, "error": 0.3}),
         json!({"warning": 0.1, "error": 0.3}),
+        json!({"mode": "ratio", "warning": 0.1, "error": 0.3, "within": 64}),
+        json!({"mode": "ratio", "warning": 0.1, "error": 0.3, "within": 100}),
     ] {
         assert!(Check::parse("channel_groups", &bad).is_err(), "{bad}");
     }

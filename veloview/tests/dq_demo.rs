@@ -41,15 +41,25 @@ fn leaves(n: &NodeResult) -> Vec<&NodeResult> {
     }
 }
 
-/// The leaves that judge what a problem breaks: the first works without a reference run (none
-/// does for a link or a chip: only the reference shows what is usual for those channels).
+/// The leaves that judge what a problem breaks: the first works without a reference run (for a
+/// link, its chip's other links say what is usual; for a whole chip only the reference does).
 fn expected_leaves(p: &Problem) -> [&'static str; 2] {
     let channels = p.channels.map_or(0, |[lo, hi]| hi - lo + 1);
     let local = p.kind.per_sensor() && channels < 2048;
+    let link = channels <= 32;
     match p.kind {
         // Fewer adjacent dead channels than make dead_channels an ERROR: a dead link.
-        ProblemKind::DeadStrips if channels < 48 => ["", "noise.noise_links"],
+        ProblemKind::DeadStrips if channels < 48 => {
+            ["noise.noise_links_in_chip", "noise.noise_links"]
+        }
+        ProblemKind::NoisySensor if local && link => {
+            ["noise.noise_links_in_chip", "noise.noise_links"]
+        }
         ProblemKind::NoisySensor if local => ["", "noise.noise_links"],
+        ProblemKind::ShiftedPedestal if local && link => [
+            "pedestals.pedestal_links_in_chip",
+            "pedestals.pedestal_links",
+        ],
         ProblemKind::ShiftedPedestal if local => ["", "pedestals.pedestal_links"],
         ProblemKind::HighOccupancy if local => ["", "occupancy.occupancy_chips"],
         ProblemKind::DeadStrips => ["noise.dead_channels", "occupancy.dead_channels"],
@@ -275,6 +285,31 @@ fn a_link_or_a_chip_gone_wrong() {
         describe(leaf)
     );
     assert_eq!(leaf.details["groups_at_error"], 4, "{}", describe(leaf));
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+/// Without a reference run a link still stands out against the other three links of its chip.
+#[test]
+fn a_link_gone_wrong_without_a_reference_run() {
+    let specs = [
+        "noisy_sensor:400001:5:256-287=1.5",
+        "noisy_sensor:400002:70:1024-1055=1.5",
+        "shifted_pedestal:400003:9:384-415=15",
+        "shifted_pedestal:400004:75:64-95=-15",
+        "dead_strips:400005:14:96-127",
+        "noisy_sensor:400006:101:1920-1951=0.5",
+    ];
+    let (dir, m) = generate(
+        "dq-local-no-reference",
+        Options {
+            runs: 8,
+            first_run: 400000,
+            seed: 17,
+            problems: explicit(&specs),
+        },
+    );
+    let e = evaluate_run(&run_data(&dir), &config(), 400001).unwrap();
+    assert_eq!(e.reference_run, None);
     every_problem_found_and_nothing_else(&dir, &m);
 }
 

@@ -43,18 +43,25 @@ pub struct ChannelGroups {
     /// makes the check WARNING, and ERROR.
     pub warning: f64,
     pub error: f64,
+    /// Without a reference: each group against the other groups of its block of `within`
+    /// channels (128: the links of one chip), by its mean content alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<usize>,
 }
 
-pub const CHANNEL_GROUPS_KEYS: &[&str] = &["group", "mode", "warning", "error"];
+pub const CHANNEL_GROUPS_KEYS: &[&str] = &["group", "mode", "warning", "error", "within"];
 
 /// One group's comparison.
 struct Group {
     /// Indices into the in-range bins, first and last.
     first: usize,
     last: usize,
-    /// data ÷ reference or data − reference; `None` when a ratio cannot be formed (a reference
-    /// group with nothing in it).
+    /// data ÷ reference or data − reference (`within`: the data's mean); `None` when a ratio
+    /// cannot be formed (a reference group with nothing in it).
     compared: Option<f64>,
+    /// The comparison that is usual for this group: the median over the sensor's groups, or
+    /// over its block's (`within`).
+    typical: f64,
 }
 
 impl ChannelGroups {
@@ -73,12 +80,28 @@ impl ChannelGroups {
                 self.error, self.warning
             ));
         }
+        if let Some(w) = self.within {
+            // A median of fewer than three groups is not robust to one bad group.
+            if w % self.group != 0 || w / self.group < 3 || w > 1 << 20 {
+                return Err(format!(
+                    "channel_groups: within ({w}) must be a multiple of group ({}), at least 3 groups",
+                    self.group
+                ));
+            }
+        }
         Ok(())
     }
 
-    pub fn evaluate(&self, data: &Histogram, reference: &Histogram) -> Outcome {
+    pub fn uses_reference(&self) -> bool {
+        self.within.is_none()
+    }
+
+    pub fn evaluate(&self, data: &Histogram, reference: Option<&Histogram>) -> Outcome {
+        if self.uses_reference() && reference.is_none() {
+            return Outcome::error("channel_groups compares with the reference and there is none");
+        }
         let bins = in_range_bins(data);
-        let groups: Vec<Group> = (0..bins.len())
+        let mut groups: Vec<Group> = (0..bins.len())
             .step_by(self.group)
             .map(|first| {
                 let last = (first + self.group).min(bins.len()) - 1;
@@ -89,30 +112,47 @@ impl ChannelGroups {
                         .sum::<f64>()
                         / (last - first + 1) as f64
                 };
-                let (d, r) = (mean(data), mean(reference));
-                let compared = match self.mode {
-                    GroupMode::Difference => Some(d - r),
-                    GroupMode::Ratio => (r > 0.0).then(|| d / r),
+                let d = mean(data);
+                let compared = match (reference, self.mode) {
+                    (Some(r), GroupMode::Difference) => Some(d - mean(r)),
+                    (Some(r), GroupMode::Ratio) => {
+                        Some(mean(r)).filter(|&r| r > 0.0).map(|r| d / r)
+                    }
+                    (None, _) => Some(d),
                 };
                 Group {
                     first,
                     last,
                     compared,
+                    typical: 0.0,
                 }
             })
             .collect();
-        let known: Vec<f64> = groups.iter().filter_map(|g| g.compared).collect();
-        if known.is_empty() {
+        if groups.iter().all(|g| g.compared.is_none()) {
             return Outcome::error(
                 "channel_groups: no group of the reference has contents to compare with",
             );
         }
-        let typical = median(&known);
-        let departure = |c: f64| match self.mode {
-            GroupMode::Difference => c - typical,
-            // A sensor whose groups are typically empty in the data: every group departs by
-            // the whole of its ratio.
-            GroupMode::Ratio if typical > 0.0 => c / typical - 1.0,
+        // The usual comparison: over the whole sensor, or over each block.
+        let block = self.within.unwrap_or(usize::MAX);
+        let block_of = |g: &Group| g.first / block;
+        let mut blocks: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
+        for g in &groups {
+            let values = blocks.entry(block_of(g)).or_default();
+            values.extend(g.compared);
+        }
+        let medians: std::collections::BTreeMap<usize, f64> = blocks
+            .into_iter()
+            .map(|(k, v)| (k, if v.is_empty() { 0.0 } else { median(&v) }))
+            .collect();
+        for g in groups.iter_mut() {
+            g.typical = medians[&block_of(g)];
+        }
+        let departure = |g: &Group, c: f64| match self.mode {
+            GroupMode::Difference => c - g.typical,
+            // Groups that are typically empty in the data: every group departs by the whole of
+            // its ratio.
+            GroupMode::Ratio if g.typical > 0.0 => c / g.typical - 1.0,
             GroupMode::Ratio => c,
         };
         let mut worst: Option<(&Group, f64)> = None;
@@ -122,7 +162,7 @@ impl ChannelGroups {
         for g in &groups {
             let Some(c) = g.compared else { continue };
             // Contents so large that the comparison overflows depart without measure.
-            let dep = Some(departure(c))
+            let dep = Some(departure(g, c))
                 .filter(|d| !d.is_nan())
                 .unwrap_or(f64::INFINITY);
             if worst.is_none_or(|(_, w)| dep.abs() > w.abs()) {
@@ -156,7 +196,8 @@ impl ChannelGroups {
             .with("mode", serde_json::to_value(self.mode).unwrap_or_default())
             .with("group", self.group)
             .with("groups", groups.len())
-            .with("typical", typical)
+            .with("within", self.within)
+            .with("typical", worst_group.typical)
             .with("worst_channels", channels(data, &bins, worst_group))
             .with("worst_departure", worst)
             .with("warning", self.warning)

@@ -240,8 +240,8 @@ impl Check {
             Kind::Kolmogorov(_)
             | Kind::Chi2(_)
             | Kind::MeanWidthDiffRef(_)
-            | Kind::DifferenceRms(_)
-            | Kind::ChannelGroups(_) => true,
+            | Kind::DifferenceRms(_) => true,
+            Kind::ChannelGroups(a) => a.uses_reference(),
             // With an explicit band the reference is not needed (the original demanded it anyway).
             Kind::ZeroCentredBandRef(b) => b.is_none_or(|b| b == 0.0),
             Kind::MeanRms(a) => a.mode.uses_reference(),
@@ -313,7 +313,7 @@ impl Check {
             Kind::DeadChannels(a) => a.evaluate(data),
             Kind::NoisyChannels(a) => a.evaluate(data),
             Kind::ContentsInRange(a) => a.evaluate(data),
-            Kind::ChannelGroups(a) => a.evaluate(data, need_ref()?),
+            Kind::ChannelGroups(a) => a.evaluate(data, reference),
         })
     }
 }
