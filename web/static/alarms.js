@@ -59,7 +59,14 @@
       run.textContent = 'system';
     }
     cell(tr, a.rule);
-    cell(tr, a.subject).title = a.message;
+    // The message says what is wrong and which leaves to look at: shown, not only hovered.
+    const subject = cell(tr, a.subject);
+    if (a.message) {
+      const why = document.createElement('div');
+      why.className = 'alarm-why';
+      why.textContent = a.message;
+      subject.appendChild(why);
+    }
     const level = cell(tr, '');
     const badge = document.createElement('span');
     badge.className = 'badge ' + (a.level === 'ERROR' ? 'badge-error' : 'badge-warning');

@@ -55,6 +55,48 @@ pub fn history_needed(rules: &AlarmRules, facts: &RunFacts) -> Vec<(String, usiz
     out
 }
 
+/// How many failing leaves an alarm's message names.
+const LEAVES_NAMED: usize = 3;
+
+/// The failing leaves below `key`, worst first, as the shift reads them in an alarm: where to
+/// look without opening every sensor. Empty when `key` is itself a leaf or none fails.
+fn where_to_look(nodes: &[NodeRecord], key: &str) -> String {
+    // Leaves only: a per-sensor leaf's branch has the check's name too, but children.
+    let parents: std::collections::HashSet<&str> =
+        nodes.iter().filter_map(|n| n.parent.as_deref()).collect();
+    let below = |n: &&NodeRecord| {
+        !parents.contains(n.key.as_str())
+            && (key.is_empty() || n.key.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
+    };
+    let mut failing: Vec<(&NodeRecord, Level)> = nodes
+        .iter()
+        .filter(below)
+        .filter_map(|n| Some((n, Level::parse(&n.level)?)))
+        .filter(|(_, l)| *l > Level::Ok)
+        .collect();
+    failing.sort_by(|(a, la), (b, lb)| lb.cmp(la).then(a.score.total_cmp(&b.score)));
+    let named: Vec<String> = failing
+        .iter()
+        .take(LEAVES_NAMED)
+        .map(|(n, level)| {
+            let mut s = format!("{} {level}", n.title);
+            if let Some(c) = n.details.get("worst_channels").and_then(|v| v.as_str()) {
+                s.push_str(&format!(" (channels {c})"));
+            } else if let Some(c) = n.details.get("count").and_then(|v| v.as_u64()) {
+                s.push_str(&format!(" ({c} channels)"));
+            }
+            s
+        })
+        .collect();
+    match failing.len() {
+        0 => String::new(),
+        n if n > LEAVES_NAMED => {
+            format!(": {}; and {} more", named.join("; "), n - LEAVES_NAMED)
+        }
+        _ => format!(": {}", named.join("; ")),
+    }
+}
+
 /// The per-run rules that fire on this run, in rule order then node or variable order.
 pub fn evaluate_run(rules: &AlarmRules, facts: &RunFacts, history: &History) -> Vec<Firing> {
     let mut out = Vec::new();
@@ -72,8 +114,11 @@ pub fn evaluate_run(rules: &AlarmRules, facts: &RunFacts, history: &History) -> 
                             value: Some(n.score),
                             level,
                             message: format!(
-                                "{} ({}) is {level}, score {:.1}",
-                                n.title, n.key, n.score
+                                "{} ({}) is {level}, score {:.1}{}",
+                                n.title,
+                                n.key,
+                                n.score,
+                                where_to_look(facts.nodes, &n.key)
                             ),
                         });
                     }
@@ -349,6 +394,91 @@ after_secs = 600
         assert_eq!(f[0].level, Level::Error);
         assert_eq!(f[1].level, Level::Warning);
         assert_eq!(f[0].value, Some(10.0));
+    }
+
+    #[test]
+    fn a_subsystem_alarm_says_where_to_look() {
+        // As the bundled config/alarms.toml: a subsystem at WARNING or worse.
+        let subsystem = AlarmRules::parse(
+            "[[rule]]\nname = \"noise\"\nkind = \"level\"\nnodes = \"noise\"\nlevel = \"WARNING\"\n",
+            "alarms.toml",
+        )
+        .unwrap();
+        let leaf = |key: &str, title: &str, level: &str, score: f64, details| NodeRecord {
+            title: title.into(),
+            check: Some("c".into()),
+            parent: key.rsplit_once('.').map(|(p, _)| p.to_string()),
+            details,
+            ..node(key, level, score)
+        };
+        let mut nodes = vec![
+            node("noise", "WARNING", 97.0),
+            // A per-sensor leaf's branch: named by its leaves, not itself.
+            NodeRecord {
+                check: Some("c".into()),
+                parent: Some("noise".into()),
+                ..node("noise.noise_links", "WARNING", 98.0)
+            },
+            leaf(
+                "noise.noise_links.TELL1_005",
+                "Noise per link, sensor 5",
+                "ERROR",
+                25.0,
+                serde_json::json!({"worst_channels": "256-287"}),
+            ),
+            leaf(
+                "noise.dead_channels.TELL1_014",
+                "Dead channels, sensor 14",
+                "WARNING",
+                60.0,
+                serde_json::json!({"count": 32}),
+            ),
+            leaf(
+                "noise.noise_level.TELL1_001",
+                "Mean noise, sensor 1",
+                "OK",
+                100.0,
+                serde_json::Value::Null,
+            ),
+            // Another subsystem's failing leaf is not this alarm's business.
+            leaf(
+                "noisex.a",
+                "Elsewhere",
+                "ERROR",
+                0.0,
+                serde_json::Value::Null,
+            ),
+        ];
+        let noise_message = |nodes: &[NodeRecord]| {
+            let facts = RunFacts {
+                run: 1,
+                nodes,
+                trends: &[],
+            };
+            let f = evaluate_run(&subsystem, &facts, &History::new());
+            f.into_iter()
+                .find(|f| f.subject == "noise")
+                .unwrap()
+                .message
+        };
+        assert_eq!(
+            noise_message(&nodes),
+            "noise (noise) is WARNING, score 97.0: Noise per link, sensor 5 ERROR (channels \
+             256-287); Dead channels, sensor 14 WARNING (32 channels)"
+        );
+        for k in 0..3 {
+            nodes.push(leaf(
+                &format!("noise.x.TELL1_{k:03}"),
+                "More",
+                "WARNING",
+                70.0,
+                serde_json::Value::Null,
+            ));
+        }
+        let message = noise_message(&nodes);
+        assert!(message.ends_with("; and 2 more"), "{message}");
+        // A leaf's own alarm has nothing below it to name.
+        assert_eq!(where_to_look(&nodes, "noise.noise_links.TELL1_005"), "");
     }
 
     #[test]

@@ -68,6 +68,9 @@ test('the badge and the alarms page follow new alarms live, and acknowledging ne
   assert.deepEqual(rows.map((r) => [r.run, r.rule, r.state]).sort(),
     [[noisy, 'noise', 'open'], [noisy, 'occupancy', 'open']]);
   assert.equal(rows[0].cells[3], 'ERROR');
+  // Each says where to look: the failing leaves, by sensor, under the subsystem.
+  const noiseRow = rows.find((r) => r.rule === 'noise');
+  assert.match(noiseRow.cells[2], /^noise\s*Noise \(noise\) is ERROR, score [\d.]+: .*, sensor \d+ ERROR/);
   assert.equal(await alarms.locator(`#alarm-rows a[href="/run_view/${noisy}/dqs"]`).count(), 2);
 
   await evaluate(dead);
