@@ -119,6 +119,16 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
   const page = await openDq(RUNS[2]);
   assert.equal(clean(await page.locator('#main > h1').textContent()), `Data quality of run ${RUNS[2]}`);
   assert.match(clean(await page.locator('#dq-summary').textContent()), new RegExp(`Error Score 50.0.*reference run ${REF}`));
+  // Where to look: every failing leaf, worst first, its title as text, a link to its plot.
+  const look = await page.locator('.dq-look-list li').evaluateAll((lis) => lis.map((li) => ({
+    key: li.dataset.key,
+    level: li.querySelector('.badge').textContent.trim(),
+    href: li.querySelector('a.plot-link') && li.querySelector('a.plot-link').getAttribute('href'),
+  })));
+  assert.deepEqual(look.map((l) => [l.key, l.level]), [['noise.sensor_005', 'Error'], ['pedestals.sensor_005', 'Minor problems']]);
+  assert.equal(look[0].href, `/run_view/${RUNS[2]}/noise/5#/vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip`);
+  assert.equal(await page.locator('.dq-look .dq-title').first().textContent(), HOSTILE);
+  assert.equal(await page.locator('.dq-look .dq-title img, .dq-look .dq-title b').count(), 0);
   const order = () => page.locator('#dq-tree > details > .dq-children > details').evaluateAll((ds) => ds.map((d) => d.dataset.key));
   assert.deepEqual(await order(), ['pedestals', 'noise']);
   await page.locator('#dq-worst-first').check();
