@@ -294,6 +294,53 @@ fn a_run_is_its_nested_tree_with_links_to_the_run_view() {
 }
 
 #[test]
+fn a_runs_problems_are_its_failing_leaves_worst_first_with_their_plots() {
+    let site = Site::start("problems", "");
+    let v = site.get("/api/dq/runs/104/problems").json();
+    assert_eq!(
+        (v["run"].as_u64(), v["status"].as_str()),
+        (Some(104), Some("evaluated"))
+    );
+    assert_eq!(v["level"], "ERROR");
+    let keys: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    // Sensor 64's leaf (ERROR, score 30) before the noise leaf (ERROR, 40); not the per-sensor
+    // leaves' branch, not the OK sensor 5, not the OK clusters.
+    assert_eq!(keys, ["noise.noise_level.TELL1_064", "noise.leaf"]);
+    let worst = &v["problems"][0];
+    assert_eq!(worst["title"], "Mean noise, sensor 64");
+    assert_eq!(worst["sensor"], 64);
+    assert_eq!(
+        worst["path"],
+        "Vetra/NoiseMon/DecodedADC/TELL1_064/RMSNoise_vs_ChipChannel"
+    );
+    assert_eq!(
+        v["problems"][1]["plot_url"],
+        "/run_view/104/noise/5#/vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip"
+    );
+    // A clean run has none; an unevaluated one says so; unknown runs are 404s.
+    let ok = site.get("/api/dq/runs/105/problems").json();
+    assert_eq!(
+        (
+            ok["level"].as_str(),
+            ok["problems"].as_array().map(Vec::len)
+        ),
+        (Some("OK"), Some(0))
+    );
+    let un = site.get("/api/dq/runs/110/problems").json();
+    assert_eq!(un["status"], "unevaluated");
+    assert_eq!(un["problems"], json!([]));
+    let missing = site.get("/api/dq/runs/999/problems");
+    assert_eq!(missing.status, 404);
+    assert!(missing.message().contains("999"));
+    assert_eq!(site.get("/api/dq/runs/abc/problems").status, 404);
+}
+
+#[test]
 fn trends_variables_and_bad_queries() {
     let site = Site::start("trend", "");
     let vars = site.get("/api/dq/variables").json();

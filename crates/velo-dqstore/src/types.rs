@@ -189,3 +189,83 @@ pub struct RunInfo {
     /// "up" or "down".
     pub magnet_polarity: Option<String>,
 }
+
+/// The failing leaves of a tree (level WARNING or ERROR) below the node `under` ("" for the
+/// whole tree), worst first: ERROR before WARNING, then the lowest score. What the shift reads
+/// as "where to look", in alarms and pages alike. A leaf is a node no other node names as its
+/// parent (a per-sensor leaf's branch carries the check's name too, but has children).
+pub fn failing_leaves<'a>(nodes: &'a [NodeRecord], under: &str) -> Vec<&'a NodeRecord> {
+    let parents: std::collections::HashSet<&str> =
+        nodes.iter().filter_map(|n| n.parent.as_deref()).collect();
+    let rank = |level: &str| match level {
+        "ERROR" => 0,
+        "WARNING" => 1,
+        _ => 2,
+    };
+    let mut out: Vec<&NodeRecord> = nodes
+        .iter()
+        .filter(|n| !parents.contains(n.key.as_str()))
+        .filter(|n| {
+            under.is_empty()
+                || n.key
+                    .strip_prefix(under)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .filter(|n| rank(&n.level) < 2)
+        .collect();
+    out.sort_by(|a, b| {
+        rank(&a.level)
+            .cmp(&rank(&b.level))
+            .then(a.score.total_cmp(&b.score))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(key: &str, parent: Option<&str>, level: &str, score: f64) -> NodeRecord {
+        // Only what failing_leaves reads matters; the rest as serde would default it.
+        serde_json::from_value(serde_json::json!({
+            "key": key, "parent": parent, "title": key, "sensor": null, "check": "c",
+            "path": null, "score": score, "level": level, "warnings": 0, "errors": 0,
+            "weight": 1.0, "details": null,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn failing_leaves_worst_first_below_a_node() {
+        let nodes = [
+            node("", None, "ERROR", 10.0),
+            node("noise", Some(""), "ERROR", 10.0),
+            node("noise.links", Some("noise"), "ERROR", 20.0),
+            node(
+                "noise.links.TELL1_005",
+                Some("noise.links"),
+                "WARNING",
+                60.0,
+            ),
+            node("noise.links.TELL1_006", Some("noise.links"), "ERROR", 30.0),
+            node("noise.links.TELL1_007", Some("noise.links"), "ERROR", 0.0),
+            node("noise.links.TELL1_008", Some("noise.links"), "OK", 100.0),
+            node("noisex.a", Some("noisex"), "ERROR", 0.0),
+        ];
+        let keys = |under| -> Vec<&str> {
+            failing_leaves(&nodes, under)
+                .iter()
+                .map(|n| n.key.as_str())
+                .collect()
+        };
+        let noise = [
+            "noise.links.TELL1_007",
+            "noise.links.TELL1_006",
+            "noise.links.TELL1_005",
+        ];
+        assert_eq!(keys("noise"), noise);
+        assert_eq!(keys("noise.links"), noise);
+        assert_eq!(keys("").len(), 4);
+        assert!(keys("noise.links.TELL1_007").is_empty());
+    }
+}

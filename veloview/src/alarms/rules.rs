@@ -61,25 +61,12 @@ const LEAVES_NAMED: usize = 3;
 /// The failing leaves below `key`, worst first, as the shift reads them in an alarm: where to
 /// look without opening every sensor. Empty when `key` is itself a leaf or none fails.
 fn where_to_look(nodes: &[NodeRecord], key: &str) -> String {
-    // Leaves only: a per-sensor leaf's branch has the check's name too, but children.
-    let parents: std::collections::HashSet<&str> =
-        nodes.iter().filter_map(|n| n.parent.as_deref()).collect();
-    let below = |n: &&NodeRecord| {
-        !parents.contains(n.key.as_str())
-            && (key.is_empty() || n.key.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
-    };
-    let mut failing: Vec<(&NodeRecord, Level)> = nodes
-        .iter()
-        .filter(below)
-        .filter_map(|n| Some((n, Level::parse(&n.level)?)))
-        .filter(|(_, l)| *l > Level::Ok)
-        .collect();
-    failing.sort_by(|(a, la), (b, lb)| lb.cmp(la).then(a.score.total_cmp(&b.score)));
+    let failing = velo_dqstore::failing_leaves(nodes, key);
     let named: Vec<String> = failing
         .iter()
         .take(LEAVES_NAMED)
-        .map(|(n, level)| {
-            let mut s = format!("{} {level}", n.title);
+        .map(|n| {
+            let mut s = format!("{} {}", n.title, n.level);
             if let Some(c) = n.details.get("worst_channels").and_then(|v| v.as_str()) {
                 s.push_str(&format!(" (channels {c})"));
             } else if let Some(c) = n.details.get("count").and_then(|v| v.as_u64()) {

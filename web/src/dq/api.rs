@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::scope("/dq")
                     .route("/runs", web::get().to(runs))
                     .route("/runs/{run}", web::get().to(run))
+                    .route("/runs/{run}/problems", web::get().to(problems))
                     .service(
                         web::resource("/runs/{run}/signoff")
                             .route(web::post().to(sign_off))
@@ -164,6 +165,41 @@ async fn run(path: web::Path<String>, state: web::Data<DqState>) -> Result<HttpR
     let run = run_number(&path)?;
     let dq = blocking(&state, move |s, store| run_dq(s, store, run)).await?;
     match dq {
+        Some(v) => Ok(HttpResponse::Ok().json(v)),
+        None => Err(ApiError::not_found(format!(
+            "No run {run}: it is not in the run list and has no data-quality results"
+        ))),
+    }
+}
+
+/// `GET /api/dq/runs/{run}/problems`: the current evaluation's failing leaves, worst first,
+/// each with its histogram and run-view plot: what the run view marks on its plots, without
+/// the whole tree (over a thousand leaves).
+async fn problems(
+    path: web::Path<String>,
+    state: web::Data<DqState>,
+) -> Result<HttpResponse, ApiError> {
+    let run = run_number(&path)?;
+    let body = blocking(&state, move |s, store| {
+        let current = store.current(run)?;
+        if current.is_none() && !s.run_list().contains(run) {
+            return Ok(None);
+        }
+        let summary = current.as_ref().map(|e| &e.summary);
+        let problems = current
+            .as_ref()
+            .map(|e| tree::problems(e, &s.plots))
+            .unwrap_or_default();
+        Ok(Some(serde_json::json!({
+            "run": run,
+            "status": summary.map_or("unevaluated", |s| s.status.as_str()),
+            "level": summary.and_then(|s| s.level.clone()),
+            "reference_run": summary.and_then(|s| s.reference_run),
+            "problems": problems,
+        })))
+    })
+    .await?;
+    match body {
         Some(v) => Ok(HttpResponse::Ok().json(v)),
         None => Err(ApiError::not_found(format!(
             "No run {run}: it is not in the run list and has no data-quality results"

@@ -88,3 +88,45 @@ fn build<'a>(
             .collect(),
     }
 }
+
+/// A failing leaf as the run view's plots and the DQ page's "where to look" show it.
+#[derive(Debug, Serialize)]
+pub struct Problem<'a> {
+    pub key: &'a str,
+    pub title: &'a str,
+    pub level: &'a str,
+    pub score: f64,
+    pub sensor: Option<u32>,
+    pub check: Option<&'a str>,
+    pub path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plot_url: Option<String>,
+    /// The link or chip a `channel_groups` check found worst.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_channels: Option<&'a str>,
+    /// How many bad channels a channel check counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+}
+
+/// The evaluation's failing leaves, worst first.
+pub fn problems<'a>(e: &'a Evaluation, plots: &PlotIndex) -> Vec<Problem<'a>> {
+    velo_dqstore::failing_leaves(&e.nodes, "")
+        .into_iter()
+        .map(|n| Problem {
+            key: &n.key,
+            title: &n.title,
+            level: &n.level,
+            score: n.score,
+            sensor: n.sensor,
+            check: n.check.as_deref(),
+            path: n.path.as_deref(),
+            plot_url: n
+                .path
+                .as_deref()
+                .and_then(|p| plots.url(e.summary.run, p, n.sensor)),
+            worst_channels: n.details.get("worst_channels").and_then(Value::as_str),
+            count: n.details.get("count").and_then(Value::as_u64),
+        })
+        .collect()
+}

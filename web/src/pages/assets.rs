@@ -36,6 +36,7 @@ const OWN: &[(&str, &[u8])] = &[
         include_bytes!("../../static/dq_overview.js"),
     ),
     ("dq_run.js", include_bytes!("../../static/dq_run.js")),
+    ("plot_dq.js", include_bytes!("../../static/plot_dq.js")),
     ("dq_plot.js", include_bytes!("../../static/dq_plot.js")),
     ("dq_trends.js", include_bytes!("../../static/dq_trends.js")),
     ("dq_sensor.js", include_bytes!("../../static/dq_sensor.js")),

@@ -191,18 +191,25 @@ struct PlotView<'a> {
     name: &'a str,
     anchor: String,
     sensor_dependent: bool,
+    /// The histogram's path in the run file for this sensor: what data-quality leaves name, so
+    /// the page can mark the plots a check found wrong (`data-path`).
+    path: String,
     /// The plot's drawing options as JSON, for the page script (`data-options`).
     options: String,
 }
 
 impl<'a> PlotView<'a> {
-    fn new(p: &'a Plot, anchor: String) -> PlotView<'a> {
+    fn new(p: &'a Plot, anchor: String, sensor: u32) -> PlotView<'a> {
+        let sensor = if p.sensor_dependent { sensor } else { 0 };
         PlotView {
             title: &p.title,
             tab: &p.short,
             name: &p.name,
             anchor,
             sensor_dependent: p.sensor_dependent,
+            path: veloview::runview::template::Template::parse(&p.name)
+                .map(|t| t.render(sensor))
+                .unwrap_or_default(),
             options: serde_json::Value::Object(p.options.clone()).to_string(),
         }
     }
@@ -240,7 +247,7 @@ fn render_page(
         .plots
         .iter()
         .zip(plot_anchors(page))
-        .map(|(p, anchor)| PlotView::new(p, anchor))
+        .map(|(p, anchor)| PlotView::new(p, anchor, sensor))
         .collect();
     ctx.insert("title", &page.title);
     ctx.insert("plots", &plots);

@@ -160,6 +160,17 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
   await waitFor('the pane to be active', () => pane.evaluate((e) => e.classList.contains('active')));
   await pane.locator('.plot.drawn').waitFor({ timeout: 60000 });
   assert.equal(clean(await pane.locator('.reference-toggle').textContent()), `Show reference run (#${REF})`);
+  // The plot says what data quality found on it, and its tab is marked; the other plots are not.
+  await waitFor('the verdicts', () => page.evaluate(() => document.documentElement.dataset.dqNotes === 'done'));
+  const note = pane.locator('.dq-note');
+  assert.equal(await note.count(), 1);
+  assert.equal(await note.locator('.badge').textContent(), 'Error');
+  assert.equal(await note.locator('.dq-note-title').textContent(), HOSTILE);
+  assert.equal(await note.locator('.dq-note-title img, .dq-note-title b').count(), 0);
+  assert.equal(await note.locator('a').getAttribute('href'), `/run_view/${RUNS[2]}/dqs`);
+  assert.deepEqual(await page.locator('.run-view-tab a.dq-tab-error').evaluateAll((as) => as.map((a) => a.dataset.pane)),
+    ['vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip']);
+  assert.equal(await page.locator('.dq-note').count(), 1);
   assert.equal(await page.evaluate(() => window.xssRan), undefined);
   assert.deepEqual(page.problems, []);
   await page.close();
