@@ -6,6 +6,10 @@
 //! in the reference run, and each group's comparison with the sensor's typical one (the median
 //! over its groups): what moves the whole sensor (the temperature on the noise, the luminosity
 //! on the occupancy) cancels, and is left to the sensor-wide checks.
+//!
+//! With `within`, no reference is needed: each group is compared with the other groups of its
+//! block (a link with the other three of its chip, which share the chip's pedestal offset and
+//! nearly its strips' lengths), so a link stands out in a run without a reference run.
 
 use super::args;
 use super::channels::median;
