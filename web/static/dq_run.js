@@ -136,40 +136,31 @@
     sortTree(document.getElementById('dq-worst-first').checked);
   }
 
-  // Where to look: the failing leaves of the whole tree, worst first, each with the channels a
-  // link or chip check found and a link to its plot with the reference, so that a shifter does
-  // not open every sensor's branch to find them.
+  // Where to look: the failing leaves of the whole tree as the API orders them (worst first),
+  // each with the channels a link or chip check found and a link to its plot with the
+  // reference, so that a shifter does not open every sensor's branch to find them.
   const LOOK_MAX = 10;
-  function lookHere(dq) {
-    const leaves = [];
-    const walk = (n) => {
-      const kids = n.children || [];
-      if (kids.length) kids.forEach(walk);
-      else if (n.level === 'ERROR' || n.level === 'WARNING') leaves.push(n);
-    };
-    (dq.children || []).forEach(walk);
-    if (!leaves.length) return null;
-    leaves.sort((a, b) => (RANK[a.level] - RANK[b.level]) || (a.score - b.score));
+  function lookHere(problems) {
+    if (!Array.isArray(problems) || !problems.length) return null;
     const box = el('div', 'dq-look');
     box.append(el('h2', null, 'Where to look'));
     const list = el('ol', 'dq-look-list');
-    leaves.slice(0, LOOK_MAX).forEach((n) => {
+    problems.slice(0, LOOK_MAX).forEach((p) => {
       const li = el('li');
-      li.dataset.key = n.key;
-      li.append(badge(n.level), ' ', el('span', 'dq-title', n.title));
-      const d = n.details && typeof n.details === 'object' ? n.details : {};
-      if (typeof d.worst_channels === 'string') li.append(' · channels ' + d.worst_channels);
-      else if (typeof d.count === 'number') li.append(' · ' + d.count + ' channels');
-      if (n.plot_url) {
+      li.dataset.key = p.key;
+      li.append(badge(p.level), ' ', el('span', 'dq-title', p.title));
+      if (typeof p.worst_channels === 'string') li.append(' · channels ' + p.worst_channels);
+      else if (typeof p.count === 'number') li.append(' · ' + p.count + ' channels');
+      if (p.plot_url) {
         const a = el('a', 'plot-link', 'plot');
-        a.href = n.plot_url;
+        a.href = p.plot_url;
         li.append(' · ', a);
       }
       list.append(li);
     });
     box.append(list);
-    if (leaves.length > LOOK_MAX) {
-      box.append(el('p', 'dq-look-more', 'and ' + (leaves.length - LOOK_MAX) + ' more: "Show problems" opens them in the tree below'));
+    if (problems.length > LOOK_MAX) {
+      box.append(el('p', 'dq-look-more', 'and ' + (problems.length - LOOK_MAX) + ' more: "Show problems" opens them in the tree below'));
     }
     return box;
   }
@@ -195,7 +186,7 @@
       if (dq.run_info && dq.run_info.magnet_polarity) facts.push('magnet ' + dq.run_info.magnet_polarity);
       box.append(el('p', 'dq-facts', facts.join(' · ')));
     }
-    const look = dq.status === 'evaluated' ? lookHere(dq) : null;
+    const look = dq.status === 'evaluated' ? lookHere(dq.problems) : null;
     if (look) box.append(look);
   }
 

@@ -94,11 +94,11 @@ impl Duty {
             }
             deliver_due(&ev.store, &channels, now, digest_ms, settle_ms)
         })
-        .await;
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "alarm duty failed"),
-            Err(e) => tracing::warn!(error = %e, "alarm duty failed"),
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r);
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "alarm duty failed");
         }
     }
 

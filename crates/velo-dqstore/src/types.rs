@@ -190,6 +190,18 @@ pub struct RunInfo {
     pub magnet_polarity: Option<String>,
 }
 
+impl NodeRecord {
+    /// The link or chip a `channel_groups` check found worst ("256-287"), from its details.
+    pub fn worst_channels(&self) -> Option<&str> {
+        self.details.get("worst_channels")?.as_str()
+    }
+
+    /// How many bad channels a channel check counted, from its details.
+    pub fn bad_channel_count(&self) -> Option<u64> {
+        self.details.get("count")?.as_u64()
+    }
+}
+
 /// The failing leaves of a tree (level WARNING or ERROR) below the node `under` ("" for the
 /// whole tree), worst first: ERROR before WARNING, then the lowest score. What the shift reads
 /// as "where to look", in alarms and pages alike. A leaf is a node no other node names as its

@@ -67,9 +67,9 @@ fn where_to_look(nodes: &[NodeRecord], key: &str) -> String {
         .take(LEAVES_NAMED)
         .map(|n| {
             let mut s = format!("{} {}", n.title, n.level);
-            if let Some(c) = n.details.get("worst_channels").and_then(|v| v.as_str()) {
+            if let Some(c) = n.worst_channels() {
                 s.push_str(&format!(" (channels {c})"));
-            } else if let Some(c) = n.details.get("count").and_then(|v| v.as_u64()) {
+            } else if let Some(c) = n.bad_channel_count() {
                 s.push_str(&format!(" ({c} channels)"));
             }
             s

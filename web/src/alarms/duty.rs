@@ -69,21 +69,19 @@ async fn open(s: &Settings) -> Option<Evaluator> {
     loop {
         let tried = {
             let s = s.clone();
-            tokio::task::spawn_blocking(move || Evaluator::open(&s)).await
+            tokio::task::spawn_blocking(move || Evaluator::open(&s))
+                .await
+                .unwrap_or_else(|e| Err(OpenError::Config(format!("opening panicked: {e}"))))
         };
         match tried {
-            Ok(Ok(ev)) => return ev.alarms.is_some().then_some(ev),
-            Ok(Err(OpenError::Store(e))) => {
+            Ok(ev) => return ev.alarms.is_some().then_some(ev),
+            Err(OpenError::Store(e)) => {
                 if !said {
                     tracing::warn!(error = %e, "alarm duty in velo-web waits for the results store");
                     said = true;
                 }
             }
-            Ok(Err(OpenError::Config(e))) => {
-                tracing::warn!(error = %e, "alarm duty off in velo-web");
-                return None;
-            }
-            Err(e) => {
+            Err(OpenError::Config(e)) => {
                 tracing::warn!(error = %e, "alarm duty off in velo-web");
                 return None;
             }

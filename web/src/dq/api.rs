@@ -99,7 +99,7 @@ fn run_number(path: &str) -> Result<u32, ApiError> {
 
 /// One run's data quality, as `GET /api/dq/runs/{run}` gives it.
 #[derive(Serialize)]
-struct RunDq {
+struct RunDq<'a> {
     run: u32,
     /// "evaluated", "failed" or "unevaluated".
     status: &'static str,
@@ -116,6 +116,8 @@ struct RunDq {
     signoff: Option<velo_dqstore::Signoff>,
     signoffs: Vec<velo_dqstore::Signoff>,
     evaluations: Vec<velo_dqstore::EvaluationSummary>,
+    /// The failing leaves, worst first: the page's "where to look".
+    problems: Vec<tree::Problem<'a>>,
 }
 
 /// The run's tree, sign-offs and history; `None` if the run is neither listed nor stored.
@@ -155,6 +157,10 @@ pub(crate) fn run_dq(
         signoff: signoffs.first().cloned(),
         signoffs,
         evaluations,
+        problems: current
+            .as_ref()
+            .map(|e| tree::problems(e, &s.plots))
+            .unwrap_or_default(),
     };
     serde_json::to_value(dq)
         .map(Some)
@@ -164,7 +170,12 @@ pub(crate) fn run_dq(
 async fn run(path: web::Path<String>, state: web::Data<DqState>) -> Result<HttpResponse, ApiError> {
     let run = run_number(&path)?;
     let dq = blocking(&state, move |s, store| run_dq(s, store, run)).await?;
-    match dq {
+    found(run, dq)
+}
+
+/// A run's answer, or the 404 of a run neither listed nor stored.
+fn found(run: u32, body: Option<Value>) -> Result<HttpResponse, ApiError> {
+    match body {
         Some(v) => Ok(HttpResponse::Ok().json(v)),
         None => Err(ApiError::not_found(format!(
             "No run {run}: it is not in the run list and has no data-quality results"
@@ -199,12 +210,7 @@ async fn problems(
         })))
     })
     .await?;
-    match body {
-        Some(v) => Ok(HttpResponse::Ok().json(v)),
-        None => Err(ApiError::not_found(format!(
-            "No run {run}: it is not in the run list and has no data-quality results"
-        ))),
-    }
+    found(run, body)
 }
 
 #[derive(Deserialize)]

@@ -125,8 +125,8 @@ pub fn problems<'a>(e: &'a Evaluation, plots: &PlotIndex) -> Vec<Problem<'a>> {
                 .path
                 .as_deref()
                 .and_then(|p| plots.url(e.summary.run, p, n.sensor)),
-            worst_channels: n.details.get("worst_channels").and_then(Value::as_str),
-            count: n.details.get("count").and_then(Value::as_u64),
+            worst_channels: n.worst_channels(),
+            count: n.bad_channel_count(),
         })
         .collect()
 }

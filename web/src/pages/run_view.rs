@@ -207,9 +207,7 @@ impl<'a> PlotView<'a> {
             name: &p.name,
             anchor,
             sensor_dependent: p.sensor_dependent,
-            path: veloview::runview::template::Template::parse(&p.name)
-                .map(|t| t.render(sensor))
-                .unwrap_or_default(),
+            path: veloview::runview::plot::format_name(&p.name, sensor),
             options: serde_json::Value::Object(p.options.clone()).to_string(),
         }
     }

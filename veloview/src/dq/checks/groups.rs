@@ -63,9 +63,6 @@ struct Group {
     /// data ÷ reference or data − reference (`within`: the data's mean); `None` when a ratio
     /// cannot be formed (a reference group with nothing in it).
     compared: Option<f64>,
-    /// The comparison that is usual for this group: the median over the sensor's groups, or
-    /// over its block's (`within`).
-    typical: f64,
 }
 
 impl ChannelGroups {
@@ -100,12 +97,11 @@ impl ChannelGroups {
         self.within.is_none()
     }
 
+    /// `reference` is present unless `within` is given ([`Check`](super::Check)'s guards see
+    /// to it, as for every reference check).
     pub fn evaluate(&self, data: &Histogram, reference: Option<&Histogram>) -> Outcome {
-        if self.uses_reference() && reference.is_none() {
-            return Outcome::error("channel_groups compares with the reference and there is none");
-        }
         let bins = in_range_bins(data);
-        let mut groups: Vec<Group> = (0..bins.len())
+        let groups: Vec<Group> = (0..bins.len())
             .step_by(self.group)
             .map(|first| {
                 let last = (first + self.group).min(bins.len()) - 1;
@@ -128,7 +124,6 @@ impl ChannelGroups {
                     first,
                     last,
                     compared,
-                    typical: 0.0,
                 }
             })
             .collect();
@@ -137,7 +132,8 @@ impl ChannelGroups {
                 "channel_groups: no group of the reference has contents to compare with",
             );
         }
-        // The usual comparison: over the whole sensor, or over each block.
+        // The comparison that is usual for a group: the median over the sensor's groups, or
+        // over its block's (`within`).
         let block = self.within.unwrap_or(usize::MAX);
         let block_of = |g: &Group| g.first / block;
         let mut blocks: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
@@ -149,14 +145,12 @@ impl ChannelGroups {
             .into_iter()
             .map(|(k, v)| (k, if v.is_empty() { 0.0 } else { median(&v) }))
             .collect();
-        for g in groups.iter_mut() {
-            g.typical = medians[&block_of(g)];
-        }
+        let typical = |g: &Group| medians[&block_of(g)];
         let departure = |g: &Group, c: f64| match self.mode {
-            GroupMode::Difference => c - g.typical,
+            GroupMode::Difference => c - typical(g),
             // Groups that are typically empty in the data: every group departs by the whole of
             // its ratio.
-            GroupMode::Ratio if g.typical > 0.0 => c / g.typical - 1.0,
+            GroupMode::Ratio if typical(g) > 0.0 => c / typical(g) - 1.0,
             GroupMode::Ratio => c,
         };
         let mut worst: Option<(&Group, f64)> = None;
@@ -201,7 +195,7 @@ impl ChannelGroups {
             .with("group", self.group)
             .with("groups", groups.len())
             .with("within", self.within)
-            .with("typical", worst_group.typical)
+            .with("typical", typical(worst_group))
             .with("worst_channels", channels(data, &bins, worst_group))
             .with("worst_departure", worst)
             .with("warning", self.warning)
