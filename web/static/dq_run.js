@@ -140,6 +140,25 @@
   // each with the channels a link or chip check found and a link to its plot with the
   // reference, so that a shifter does not open every sensor's branch to find them.
   const LOOK_MAX = 10;
+
+  // Since when a leaf has failed: new in this run, or since which run (a link to its page).
+  function since(streak) {
+    const span = el('span', 'dq-since');
+    if (!streak || typeof streak.since_run !== 'number') return span;
+    if (streak.runs <= 1 && !streak.open) {
+      span.classList.add('dq-since-new');
+      span.textContent = 'new in this run';
+      return span;
+    }
+    span.append('failing since run ');
+    const a = el('a', null, streak.since_run);
+    a.href = '/run_view/' + encodeURIComponent(streak.since_run) + '/dqs';
+    span.append(a, streak.open ? ' or earlier' : '', ' (' + streak.runs + (streak.open ? '+' : '') + ' runs');
+    if (typeof streak.since_ms === 'number') span.append(', started ' + utc(streak.since_ms).slice(0, 16) + ' UTC');
+    span.append(')');
+    return span;
+  }
+
   function lookHere(problems) {
     if (!Array.isArray(problems) || !problems.length) return null;
     const box = el('div', 'dq-look');
@@ -151,6 +170,7 @@
       li.append(badge(p.level), ' ', el('span', 'dq-title', p.title));
       if (typeof p.worst_channels === 'string') li.append(' · channels ' + p.worst_channels);
       else if (typeof p.count === 'number') li.append(' · ' + p.count + ' channels');
+      if (p.streak) li.append(' · ', since(p.streak));
       if (p.plot_url) {
         const a = el('a', 'plot-link', 'plot');
         a.href = p.plot_url;

@@ -42,6 +42,12 @@
           el('span', 'dq-note-title', String(p.title)));
         if (typeof p.worst_channels === 'string') note.append(' (channels ' + p.worst_channels + ')');
         else if (typeof p.count === 'number') note.append(' (' + p.count + ' channels)');
+        const st = p.streak;
+        if (st && typeof st.since_run === 'number') {
+          note.append(st.runs <= 1 && !st.open
+            ? ', new in this run'
+            : ', failing since run ' + st.since_run + (st.open ? ' or earlier' : '') + ' (' + st.runs + (st.open ? '+' : '') + ' runs)');
+        }
       });
       const all = el('a', null, 'all of the run\'s problems');
       all.href = '/run_view/' + encodeURIComponent(run) + '/dqs';

@@ -322,6 +322,22 @@ fn a_runs_problems_are_its_failing_leaves_worst_first_with_their_plots() {
         v["problems"][1]["plot_url"],
         "/run_view/104/noise/5#/vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip"
     );
+    // Since when: sensor 64 went wrong in this run; the noise leaf has failed since run 103
+    // (WARNING there, OK in 102).
+    assert_eq!(
+        worst["streak"],
+        json!({"since_run": 104, "runs": 1, "open": false, "since_ms": null})
+    );
+    assert_eq!(
+        (
+            &v["problems"][1]["streak"]["since_run"],
+            &v["problems"][1]["streak"]["runs"]
+        ),
+        (&json!(103), &json!(2))
+    );
+    // The run's whole answer carries the same list.
+    let whole = site.get("/api/dq/runs/104").json();
+    assert_eq!(whole["problems"], v["problems"]);
     // A clean run has none; an unevaluated one says so; unknown runs are 404s.
     let ok = site.get("/api/dq/runs/105/problems").json();
     assert_eq!(

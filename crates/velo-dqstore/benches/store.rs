@@ -1,7 +1,8 @@
 //! The results store on SQLite at the scale the pages must stay quick at: 10,000 evaluated runs,
 //! each with a small tree (the top, 8 subsystems, 8 leaves each) and 200 trended variables.
 //! Reads: a trend of one variable over every run and over 1,000 runs, the variable catalogue,
-//! the overview's first page (plain and filtered by level), the scan's states. Write: recording
+//! the overview's first page (plain and filtered by level), the scan's states, since when a
+//! run's failing leaves have failed (a 50-run streak, and new ones). Write: recording
 //! one evaluation the size of a real tree (2,000 nodes).
 //!
 //! `cargo bench -p velo-dqstore --bench store`; the store is built once per run in a temporary
@@ -159,6 +160,28 @@ fn bench(c: &mut Criterion) {
     g.bench_function("current_with_tree", |b| {
         b.iter(|| store.current(black_box(FIRST_RUN + 77)).unwrap())
     });
+    // Since when, for the run's DQ page and the run view: every leaf of run ...49 has failed
+    // for 50 runs (a score of run % 100 is ERROR below 50); those of run ...00 are new.
+    for (name, run, runs) in [
+        ("streaks_64_leaves_50_runs", FIRST_RUN + 5049, 50),
+        ("streaks_64_leaves_new", FIRST_RUN + 5000, 1),
+    ] {
+        let e = store.current(run).unwrap().unwrap();
+        let keys: Vec<&str> = failing_leaves(&e.nodes, "")
+            .iter()
+            .map(|n| n.key.as_str())
+            .collect();
+        assert_eq!(keys.len(), 64);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let s = store
+                    .streaks(run, &e.nodes, black_box(&keys), STREAK_WINDOW)
+                    .unwrap();
+                assert!(s.values().all(|s| s.runs == runs), "{s:?}");
+                s
+            })
+        });
+    }
     g.sample_size(20);
     // 8 subsystems x 250 leaves: a tree of 2,009 nodes, as 84 sensors x a few checks give.
     let big = evaluation(FIRST_RUN + 42, 250);

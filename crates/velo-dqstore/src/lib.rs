@@ -29,6 +29,7 @@ mod read;
 mod signoff;
 mod sql;
 mod sqlite;
+mod streaks;
 mod types;
 mod url;
 mod write;
@@ -41,6 +42,7 @@ pub use error::StoreError;
 pub use migrate::{migrations, Backend, Migration};
 pub use range::{node_of, RunRange, SeriesPoint, VarValue, MAX_RANGE};
 pub use signoff::{Changes, NewSignoff, Signoff, SignoffStatus, MAX_COMMENT_CHARS};
+pub use streaks::{Streak, STREAK_WINDOW};
 pub use types::*;
 pub use url::redact;
 
@@ -247,6 +249,24 @@ impl Store {
         runs: &[u32],
     ) -> Result<Vec<(u32, NodeRecord)>, StoreError> {
         self.with(|c| range::sensor_nodes(c, sensor, runs))
+    }
+
+    /// Since when each of `keys`, failing leaves of `run`'s current evaluation `current`, has
+    /// been failing without a break, by key: walked back over up to `window` earlier evaluated
+    /// runs (the pages use [`STREAK_WINDOW`]). Keys not in `current` are left out.
+    pub fn streaks(
+        &self,
+        run: u32,
+        current: &[NodeRecord],
+        keys: &[&str],
+        window: u32,
+    ) -> Result<std::collections::HashMap<String, Streak>, StoreError> {
+        if window == 0 {
+            return Err(StoreError::Invalid(
+                "a streak's window must be at least one run".into(),
+            ));
+        }
+        self.with(|c| streaks::streaks(c, run, current, keys, window))
     }
 
     /// Insert or replace the run info of these runs (the last of a run given twice wins).

@@ -79,6 +79,7 @@ suite!(
     resolutions_are_notified_and_an_upgrade_sends_no_history,
     undelivered_digests_are_found_until_sent_on_every_channel,
     trend_history_before_a_run,
+    streaks_say_since_when_a_leaf_has_failed,
 );
 
 fn node(key: &str, parent: Option<&str>, score: f64, level: &str) -> NodeRecord {
@@ -1149,4 +1150,71 @@ fn trend_history_before_a_run(db: &Db) {
     );
     assert!(s.trend_before("noise.mean", 3, 5).unwrap().is_empty());
     assert!(s.last_evaluated_ms().unwrap().is_some());
+}
+
+fn streaks_say_since_when_a_leaf_has_failed(db: &Db) {
+    let s = open(db);
+    let leaf = "noise.sensor_003";
+    // Run 4's evaluation failed: it says nothing about the leaf and does not break a streak.
+    for (run, level) in [
+        (1, "OK"),
+        (2, "ERROR"),
+        (3, "WARNING"),
+        (5, "ERROR"),
+        (6, "ERROR"),
+    ] {
+        s.record(&evaluation(run, 40.0, level)).unwrap();
+    }
+    s.record(&failed(4, "unreadable")).unwrap();
+    s.record(&evaluation(7, 90.0, "OK")).unwrap();
+    s.record(&evaluation(8, 40.0, "ERROR")).unwrap();
+    // Run 9 was judged with another configuration: its tree holds the leaf at another place.
+    let mut other = evaluation(9, 40.0, "ERROR");
+    if let EvalOutcome::Evaluated { nodes, .. } = &mut other.outcome {
+        nodes.insert(1, node("clusters", Some(""), 90.0, "OK"));
+    }
+    s.record(&other).unwrap();
+    s.put_run_info(&[RunInfo {
+        run: 2,
+        start_ms: Some(1_433_000_000_000),
+        end_ms: None,
+        fill: None,
+        magnet_polarity: None,
+    }])
+    .unwrap();
+    let streak = |run: u32, window: u32| {
+        let current = s.current(run).unwrap().unwrap();
+        let mut got = s
+            .streaks(run, &current.nodes, &[leaf, "not.a.leaf"], window)
+            .unwrap();
+        assert_eq!(got.len(), 1, "only keys of the tree: {got:?}");
+        got.remove(leaf).unwrap()
+    };
+    assert_eq!(
+        streak(6, STREAK_WINDOW),
+        Streak {
+            since_run: 2,
+            runs: 4,
+            open: false,
+            since_ms: Some(1_433_000_000_000),
+        }
+    );
+    // Two runs back are all a window of two sees: the streak may be longer.
+    let short = streak(6, 2);
+    assert_eq!((short.since_run, short.runs, short.open), (3, 3, true));
+    // After an OK run a failure is new; across a change of configuration the leaf is found by key.
+    let new = streak(8, STREAK_WINDOW);
+    assert_eq!(
+        (new.since_run, new.runs, new.open, new.since_ms),
+        (8, 1, false, None)
+    );
+    let across = streak(9, STREAK_WINDOW);
+    assert_eq!((across.since_run, across.runs), (8, 2));
+    // The first run has nothing before it.
+    assert_eq!(streak(2, STREAK_WINDOW).since_run, 2);
+    let current = s.current(6).unwrap().unwrap();
+    assert!(matches!(
+        s.streaks(6, &current.nodes, &[leaf], 0),
+        Err(StoreError::Invalid(_))
+    ));
 }

@@ -157,10 +157,10 @@ pub(crate) fn run_dq(
         signoff: signoffs.first().cloned(),
         signoffs,
         evaluations,
-        problems: current
-            .as_ref()
-            .map(|e| tree::problems(e, &s.plots))
-            .unwrap_or_default(),
+        problems: match &current {
+            Some(e) => tree::problems(store, e, &s.plots)?,
+            None => Vec::new(),
+        },
     };
     serde_json::to_value(dq)
         .map(Some)
@@ -197,10 +197,10 @@ async fn problems(
             return Ok(None);
         }
         let summary = current.as_ref().map(|e| &e.summary);
-        let problems = current
-            .as_ref()
-            .map(|e| tree::problems(e, &s.plots))
-            .unwrap_or_default();
+        let problems = match &current {
+            Some(e) => tree::problems(store, e, &s.plots)?,
+            None => Vec::new(),
+        };
         Ok(Some(serde_json::json!({
             "run": run,
             "status": summary.map_or("unevaluated", |s| s.status.as_str()),

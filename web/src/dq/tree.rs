@@ -5,7 +5,7 @@ use super::plots::PlotIndex;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use velo_dqstore::{Evaluation, NodeRecord};
+use velo_dqstore::{Evaluation, NodeRecord, Streak};
 
 #[derive(Debug, Serialize)]
 pub struct TreeNode<'a> {
@@ -107,11 +107,25 @@ pub struct Problem<'a> {
     /// How many bad channels a channel check counted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// Since when the leaf has been failing, run after run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streak: Option<Streak>,
 }
 
-/// The evaluation's failing leaves, worst first.
-pub fn problems<'a>(e: &'a Evaluation, plots: &PlotIndex) -> Vec<Problem<'a>> {
-    velo_dqstore::failing_leaves(&e.nodes, "")
+/// The evaluation's failing leaves, worst first, each with since when it has been failing.
+pub fn problems<'a>(
+    store: &velo_dqstore::Store,
+    e: &'a Evaluation,
+    plots: &PlotIndex,
+) -> Result<Vec<Problem<'a>>, velo_dqstore::StoreError> {
+    let failing = velo_dqstore::failing_leaves(&e.nodes, "");
+    let keys: Vec<&str> = failing.iter().map(|n| n.key.as_str()).collect();
+    let mut streaks = if keys.is_empty() {
+        HashMap::new()
+    } else {
+        store.streaks(e.summary.run, &e.nodes, &keys, velo_dqstore::STREAK_WINDOW)?
+    };
+    Ok(failing
         .into_iter()
         .map(|n| Problem {
             key: &n.key,
@@ -127,6 +141,7 @@ pub fn problems<'a>(e: &'a Evaluation, plots: &PlotIndex) -> Vec<Problem<'a>> {
                 .and_then(|p| plots.url(e.summary.run, p, n.sensor)),
             worst_channels: n.worst_channels(),
             count: n.bad_channel_count(),
+            streak: streaks.remove(&n.key),
         })
-        .collect()
+        .collect())
 }
