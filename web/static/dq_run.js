@@ -141,7 +141,8 @@
   // reference, so that a shifter does not open every sensor's branch to find them.
   const LOOK_MAX = 10;
 
-  // Since when a leaf has failed: new in this run, or since which run (a link to its page).
+  // Since when a leaf has failed: new in this run, or for how many runs since which (a link to
+  // its page), worded as the alarms word it.
   function since(streak) {
     const span = el('span', 'dq-since');
     if (!streak || typeof streak.since_run !== 'number') return span;
@@ -150,12 +151,11 @@
       span.textContent = 'new in this run';
       return span;
     }
-    span.append('failing since run ');
+    span.append('failing for ' + streak.runs + (streak.open ? '+' : '') + ' runs, since run ');
     const a = el('a', null, streak.since_run);
     a.href = '/run_view/' + encodeURIComponent(streak.since_run) + '/dqs';
-    span.append(a, streak.open ? ' or earlier' : '', ' (' + streak.runs + (streak.open ? '+' : '') + ' runs');
-    if (typeof streak.since_ms === 'number') span.append(', started ' + utc(streak.since_ms).slice(0, 16) + ' UTC');
-    span.append(')');
+    span.append(a, streak.open ? ' or earlier' : '');
+    if (typeof streak.since_ms === 'number') span.append(' (started ' + utc(streak.since_ms).slice(0, 16) + ' UTC)');
     return span;
   }
 

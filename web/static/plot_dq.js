@@ -46,7 +46,7 @@
         if (st && typeof st.since_run === 'number') {
           note.append(st.runs <= 1 && !st.open
             ? ', new in this run'
-            : ', failing since run ' + st.since_run + (st.open ? ' or earlier' : '') + ' (' + st.runs + (st.open ? '+' : '') + ' runs)');
+            : ', failing for ' + st.runs + (st.open ? '+' : '') + ' runs, since run ' + st.since_run + (st.open ? ' or earlier' : ''));
         }
       });
       const all = el('a', null, 'all of the run\'s problems');

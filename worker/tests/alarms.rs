@@ -319,6 +319,9 @@ fn bad_run_fires_and_clears(s: &Stack) {
         assert_eq!(body["count"], 1);
         assert_eq!(body["alarms"][0]["level"], "ERROR");
         assert_eq!(body["alarms"][0]["state"], "open");
+        // Where to look, and since when: the run before was clean.
+        let message = body["alarms"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("new in this run"), "{body}");
     }
     let mut subjects: Vec<String> = s
         .smtp

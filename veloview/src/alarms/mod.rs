@@ -9,4 +9,4 @@ pub mod record;
 pub mod rules;
 
 pub use config::{AlarmRules, Rule, RuleKind, TrendTest};
-pub use rules::{evaluate_run, evaluate_system, Firing, History, RunFacts, SystemFacts};
+pub use rules::{evaluate_run, evaluate_system, Firing, History, RunFacts, Since, SystemFacts};

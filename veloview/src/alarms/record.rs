@@ -1,8 +1,8 @@
-//! The rules meet the store: judging a run's stored evaluation (with its trend history from
-//! the store) and recording what fired as alarms.
+//! The rules meet the store: judging a run's stored evaluation (with its trend history and its
+//! failing leaves' streaks from the store) and recording what fired as alarms.
 
 use super::rules::{
-    evaluate_run, evaluate_system, history_needed, Firing, History, RunFacts, SystemFacts,
+    evaluate_run, evaluate_system, history_needed, Firing, History, RunFacts, Since, SystemFacts,
 };
 use super::AlarmRules;
 use velo_dqstore::{AlarmChanges, EvalOutcome, NewFiring, Store, SYSTEM_RUN};
@@ -20,7 +20,23 @@ pub fn judge_run(
             .map_err(|e| e.to_string())?;
         history.insert(var, values);
     }
-    Ok(evaluate_run(rules, facts, &history))
+    let failing: Vec<&str> = velo_dqstore::failing_leaves(facts.nodes, "")
+        .iter()
+        .map(|n| n.key.as_str())
+        .collect();
+    let since = if failing.is_empty() {
+        Since::new()
+    } else {
+        store
+            .streaks(
+                facts.run,
+                facts.nodes,
+                &failing,
+                velo_dqstore::STREAK_WINDOW,
+            )
+            .map_err(|e| e.to_string())?
+    };
+    Ok(evaluate_run(rules, facts, &history, &since))
 }
 
 /// What the per-run rules find on `run`'s current evaluation; `None` when it has none that

@@ -19,6 +19,10 @@ pub struct RunFacts<'a> {
 /// Trended variable → its values in the previous evaluated runs, oldest first.
 pub type History = HashMap<String, Vec<f64>>;
 
+/// Failing leaf → since when it has failed (from the store, as the pages show it); a leaf
+/// missing here is named without it.
+pub type Since = HashMap<String, velo_dqstore::Streak>;
+
 /// A rule that fires, on one subject (a node key, a variable, or a part of the system).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Firing {
@@ -60,19 +64,26 @@ const LEAVES_NAMED: usize = 3;
 
 /// The failing leaves below `key`, worst first, as the shift reads them in an alarm: where to
 /// look without opening every sensor. Empty when `key` is itself a leaf or none fails.
-fn where_to_look(nodes: &[NodeRecord], key: &str) -> String {
+fn where_to_look(nodes: &[NodeRecord], key: &str, since: &Since) -> String {
     let failing = velo_dqstore::failing_leaves(nodes, key);
     let named: Vec<String> = failing
         .iter()
         .take(LEAVES_NAMED)
         .map(|n| {
-            let mut s = format!("{} {}", n.title, n.level);
+            let mut facts = Vec::new();
             if let Some(c) = n.worst_channels() {
-                s.push_str(&format!(" (channels {c})"));
+                facts.push(format!("channels {c}"));
             } else if let Some(c) = n.bad_channel_count() {
-                s.push_str(&format!(" ({c} channels)"));
+                facts.push(format!("{c} channels"));
             }
-            s
+            if let Some(s) = since.get(&n.key) {
+                facts.push(streak_words(s));
+            }
+            if facts.is_empty() {
+                format!("{} {}", n.title, n.level)
+            } else {
+                format!("{} {} ({})", n.title, n.level, facts.join(", "))
+            }
         })
         .collect();
     match failing.len() {
@@ -84,8 +95,25 @@ fn where_to_look(nodes: &[NodeRecord], key: &str) -> String {
     }
 }
 
+/// "new in this run", or "failing for K runs, since run N": what the pages say of a streak.
+fn streak_words(s: &velo_dqstore::Streak) -> String {
+    match (s.runs, s.open) {
+        (0..=1, false) => "new in this run".into(),
+        (k, false) => format!("failing for {k} runs, since run {}", s.since_run),
+        (k, true) => format!(
+            "failing for {k}+ runs, since run {} or earlier",
+            s.since_run
+        ),
+    }
+}
+
 /// The per-run rules that fire on this run, in rule order then node or variable order.
-pub fn evaluate_run(rules: &AlarmRules, facts: &RunFacts, history: &History) -> Vec<Firing> {
+pub fn evaluate_run(
+    rules: &AlarmRules,
+    facts: &RunFacts,
+    history: &History,
+    since: &Since,
+) -> Vec<Firing> {
     let mut out = Vec::new();
     for r in &rules.rules {
         match &r.kind {
@@ -105,7 +133,7 @@ pub fn evaluate_run(rules: &AlarmRules, facts: &RunFacts, history: &History) -> 
                                 n.title,
                                 n.key,
                                 n.score,
-                                where_to_look(facts.nodes, &n.key)
+                                where_to_look(facts.nodes, &n.key, since)
                             ),
                         });
                     }
@@ -369,7 +397,7 @@ after_secs = 600
             nodes: &nodes,
             trends: &[],
         };
-        let f = evaluate_run(&rules(), &facts, &History::new());
+        let f = evaluate_run(&rules(), &facts, &History::new(), &Since::new());
         let s = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(
             fired(&f),
@@ -442,7 +470,7 @@ after_secs = 600
                 nodes,
                 trends: &[],
             };
-            let f = evaluate_run(&subsystem, &facts, &History::new());
+            let f = evaluate_run(&subsystem, &facts, &History::new(), &Since::new());
             f.into_iter()
                 .find(|f| f.subject == "noise")
                 .unwrap()
@@ -465,7 +493,36 @@ after_secs = 600
         let message = noise_message(&nodes);
         assert!(message.ends_with("; and 2 more"), "{message}");
         // A leaf's own alarm has nothing below it to name.
-        assert_eq!(where_to_look(&nodes, "noise.noise_links.TELL1_005"), "");
+        assert_eq!(
+            where_to_look(&nodes, "noise.noise_links.TELL1_005", &Since::new()),
+            ""
+        );
+        // Since when, as the pages say it: a streak of runs, or new in this run.
+        let streak = |since_run, runs, open| velo_dqstore::Streak {
+            since_run,
+            runs,
+            open,
+            since_ms: None,
+        };
+        let since: Since = [
+            (
+                "noise.noise_links.TELL1_005".to_string(),
+                streak(7, 3, false),
+            ),
+            (
+                "noise.dead_channels.TELL1_014".to_string(),
+                streak(9, 1, false),
+            ),
+            ("noise.x.TELL1_000".to_string(), streak(2, 500, true)),
+        ]
+        .into();
+        assert_eq!(
+            where_to_look(&nodes[..5], "noise", &since),
+            ": Noise per link, sensor 5 ERROR (channels 256-287, failing for 3 runs, since run 7); \
+             Dead channels, sensor 14 WARNING (32 channels, new in this run)"
+        );
+        assert!(where_to_look(&nodes, "noise", &since)
+            .contains("More WARNING (failing for 500+ runs, since run 2 or earlier)"));
     }
 
     #[test]
@@ -503,7 +560,7 @@ after_secs = 600
             "noise.b.mean_content".into(),
             vec![50.0, 1.98, 2.0, 2.02, 2.01, 1.99],
         );
-        let f = evaluate_run(&r, &facts, &h);
+        let f = evaluate_run(&r, &facts, &h, &Since::new());
         let s = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(
             fired(&f),
@@ -520,14 +577,14 @@ after_secs = 600
         // Too little history: not judged.
         h.insert("noise.b.mean_content".into(), vec![2.0, 2.0]);
         assert_eq!(
-            fired(&evaluate_run(&r, &facts, &h)),
+            fired(&evaluate_run(&r, &facts, &h, &Since::new())),
             [s("range", "ped.c.mean_content")]
         );
         // Identical history: any change fires, none does not.
         h.insert("noise.b.mean_content".into(), vec![2.9; 5]);
         h.insert("noise.a.mean_content".into(), vec![2.1; 5]);
         assert_eq!(
-            fired(&evaluate_run(&r, &facts, &h)),
+            fired(&evaluate_run(&r, &facts, &h, &Since::new())),
             [
                 s("range", "ped.c.mean_content"),
                 s("drift", "noise.a.mean_content")

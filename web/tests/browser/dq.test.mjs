@@ -130,7 +130,7 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
   assert.deepEqual(look.map((l) => [l.key, l.level]), [['noise.sensor_005', 'Error'], ['pedestals.sensor_005', 'Minor problems']]);
   // Since when: the noise leaf was already failing in the run before; the pedestals' is new.
   assert.deepEqual(look.map((l) => [l.since, l.sinceHref]), [
-    [`failing since run ${RUNS[3]} (2 runs)`, `/run_view/${RUNS[3]}/dqs`],
+    [`failing for 2 runs, since run ${RUNS[3]}`, `/run_view/${RUNS[3]}/dqs`],
     ['new in this run', null],
   ]);
   assert.equal(look[0].href, `/run_view/${RUNS[2]}/noise/5#/vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip`);
@@ -173,7 +173,7 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
   assert.equal(await note.count(), 1);
   assert.equal(await note.locator('.badge').textContent(), 'Error');
   assert.equal(await note.locator('.dq-note-title').textContent(), HOSTILE);
-  assert.match(clean(await note.textContent()), new RegExp(`, failing since run ${RUNS[3]} \\(2 runs\\) ·`));
+  assert.match(clean(await note.textContent()), new RegExp(`, failing for 2 runs, since run ${RUNS[3]} ·`));
   assert.equal(await note.locator('.dq-note-title img, .dq-note-title b').count(), 0);
   assert.equal(await note.locator('a').getAttribute('href'), `/run_view/${RUNS[2]}/dqs`);
   assert.deepEqual(await page.locator('.run-view-tab a.dq-tab-error').evaluateAll((as) => as.map((a) => a.dataset.pane)),
