@@ -1,10 +1,10 @@
 //! One run's evaluation: open its file (and its reference run's) once, read each configured
 //! histogram once, run every leaf's check, combine by the tree's rules, collect trended values.
 
-use super::config::{DqConfig, Leaf};
+use super::config::{Branch, DqConfig, Leaf, Node};
 use super::tree::{self, LeafResult};
 use super::trend;
-use super::{NodeResult, Outcome, RunEvaluation};
+use super::{Level, NodeResult, Outcome, RunEvaluation};
 use crate::runview::{paths, RunData};
 use crate::{Histogram, RootFile};
 use serde_json::Value;
@@ -103,6 +103,8 @@ pub fn evaluate_run(data: &RunData, config: &DqConfig, run: u32) -> Result<RunEv
         Reference::Unreadable(r, _) | Reference::Present(r, _) => Some(*r),
     };
 
+    let mut vetting = HashMap::new();
+    reference_free_siblings(&config.root, &mut vetting);
     let mut trends = BTreeMap::new();
     let mut judge = |leaf: &Leaf, sensor: Option<u32>| -> LeafResult {
         let name = leaf.template.render(sensor.unwrap_or(0));
@@ -118,7 +120,10 @@ pub fn evaluate_run(data: &RunData, config: &DqConfig, run: u32) -> Result<RunEv
                 }
             }
         }
-        judge_leaf(leaf, hist, &reference, &source, &name)
+        let vet = vetting
+            .get(leaf.key.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        judge_leaf(leaf, sensor, hist, &reference, &source, &name, vet)
     };
     let root = tree::evaluate_tree(&config.root, &mut judge);
     collect_scores(&root, &mut trends);
@@ -130,12 +135,64 @@ pub fn evaluate_run(data: &RunData, config: &DqConfig, run: u32) -> Result<RunEv
     })
 }
 
+/// For each leaf that compares with the reference run, the leaves of its branch that judge a
+/// run on its own: what the reference run must pass for a comparison with it to mean anything.
+fn reference_free_siblings<'a>(b: &'a Branch, out: &mut HashMap<&'a str, Vec<&'a Leaf>>) {
+    let leaves = || {
+        b.children.iter().filter_map(|c| match c {
+            Node::Leaf(l) => Some(&**l),
+            Node::Branch(_) => None,
+        })
+    };
+    let own: Vec<&Leaf> = leaves().filter(|l| !l.reference).collect();
+    for l in leaves().filter(|l| l.reference) {
+        out.insert(l.key.as_str(), own.clone());
+    }
+    for c in &b.children {
+        if let Node::Branch(sub) = c {
+            reference_free_siblings(sub, out);
+        }
+    }
+}
+
+/// Why a comparison with reference run `run` cannot judge: the reference fails one of `vet`
+/// (its branch's reference-free checks) on the same sensor, or run-wide for a run-wide leaf.
+/// A problem in the reference would otherwise show, mirrored, in every run compared with it.
+fn reference_fails(
+    reference: &Source,
+    run: u32,
+    vet: &[&Leaf],
+    sensor: Option<u32>,
+) -> Option<String> {
+    let covers = |l: &Leaf| match (l.sensors, sensor) {
+        (None, None) => true,
+        (Some(set), Some(s)) => set.sensors().contains(&s),
+        _ => false,
+    };
+    vet.iter().filter(|l| covers(l)).find_map(|l| {
+        let h = reference.get(&l.template.render(sensor.unwrap_or(0))).ok()?;
+        let level = l
+            .check
+            .evaluate(&h, None)
+            .level_with(l.error_threshold, l.warning_threshold);
+        (level > Level::Ok).then(|| {
+            let on = sensor.map_or(String::new(), |s| format!(", sensor {s}"));
+            format!(
+                "reference run {run} is itself {level} on {}{on}: a comparison with it cannot judge this run",
+                l.title
+            )
+        })
+    })
+}
+
 fn judge_leaf(
     leaf: &Leaf,
+    sensor: Option<u32>,
     hist: Result<Rc<Histogram>, String>,
     reference: &Reference,
     own: &Source,
     name: &str,
+    vet: &[&Leaf],
 ) -> LeafResult {
     let ref_hist = if leaf.reference {
         match reference {
@@ -168,6 +225,16 @@ fn judge_leaf(
         }
     }
     if let Some((_, r)) = ref_hist {
+        // Only a failing comparison asks whether the reference itself was sound: clean runs pay
+        // nothing for it. A run that is its own reference compares equal and is never asked.
+        if let Reference::Present(_, Some(ref_source)) = reference {
+            let level = outcome.level_with(leaf.error_threshold, leaf.warning_threshold);
+            if level > Level::Ok {
+                if let Some(reason) = reference_fails(ref_source, r, vet, sensor) {
+                    return LeafResult::Skipped(reason);
+                }
+            }
+        }
         outcome
             .details
             .entry("reference_run")
