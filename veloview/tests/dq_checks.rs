@@ -842,9 +842,54 @@ fn a_link_or_a_chip_off_its_reference_is_found_and_named() {
         json!({"warning": 0.1, "error": 0.3}),
         json!({"mode": "ratio", "warning": 0.1, "error": 0.3, "within": 64}),
         json!({"mode": "ratio", "warning": 0.1, "error": 0.3, "within": 100}),
+        json!({"mode": "ratio", "warning": 0.1, "error": 0.3, "unit": "chip"}),
     ] {
         assert!(Check::parse("channel_groups", &bad).is_err(), "{bad}");
     }
+}
+
+/// One bin per sensor (OccAvrgSens: sensors 0-41 and 64-105, nothing between): each sensor's
+/// ratio to the reference against the median sensor's, so the whole detector's pile-up cancels
+/// and the sensor that departs is named by its number.
+#[test]
+fn a_sensor_off_the_rest_of_the_detector_is_named() {
+    let sensors = |f: &dyn Fn(usize) -> f64| {
+        let mut h = Histogram::new_1d("TH1F", "OccAvrgSens", "", Axis::uniform(106, -0.5, 105.5));
+        for s in (0..42).chain(64..106) {
+            h.set_content(s + 1, f(s) * (0.4 + 0.002 * s as f64));
+        }
+        h
+    };
+    let across = check(
+        "channel_groups",
+        json!({"group": 1, "unit": "sensor", "mode": "ratio", "warning": 0.15, "error": 0.3}),
+    );
+    assert_eq!(across.args()["unit"], "sensor");
+    let reference = sensors(&|_| 1.0);
+    // Twice the pile-up everywhere: nothing departs.
+    let o = across.evaluate(&sensors(&|_| 2.0), Some(&reference));
+    assert_eq!(level(&o), Level::Ok, "{:?}", o.details);
+    assert!((detail(&o, "typical") - 2.0).abs() < 1e-9);
+    // Sensor 70 at half its occupancy in a run of twice the pile-up.
+    let o = across.evaluate(
+        &sensors(&|s| if s == 70 { 1.0 } else { 2.0 }),
+        Some(&reference),
+    );
+    assert_eq!(level(&o), Level::Error, "{:?}", o.details);
+    assert_eq!(
+        (
+            o.details["worst_channels"].as_str(),
+            o.details["unit"].as_str()
+        ),
+        (Some("70"), Some("sensor"))
+    );
+    assert_eq!(
+        o.bad_channels.iter().map(|b| b.x).collect::<Vec<_>>(),
+        [70.0]
+    );
+    // The empty bins between R and Φ sensors are not sensors: never compared.
+    assert_eq!(detail(&o, "groups"), 106.0);
+    assert_eq!(detail(&o, "groups_at_error"), 1.0);
 }
 
 // ---- the later score-only checks ----

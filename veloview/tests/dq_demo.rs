@@ -62,6 +62,8 @@ fn expected_leaves(p: &Problem) -> [&'static str; 2] {
         ],
         ProblemKind::ShiftedPedestal if local => ["", "pedestals.pedestal_links"],
         ProblemKind::HighOccupancy if local => ["", "occupancy.occupancy_chips"],
+        // Less than the issue's × 4: only against the reference, relative to the other sensors.
+        ProblemKind::HighOccupancy if p.magnitude < 3.0 => ["", SENSORS_LEAF],
         ProblemKind::DeadStrips => ["noise.dead_channels", "occupancy.dead_channels"],
         ProblemKind::NoisySensor => ["noise.noise_level", "noise.noise_vs_reference"],
         ProblemKind::ShiftedPedestal => [
@@ -78,6 +80,10 @@ fn expected_leaves(p: &Problem) -> [&'static str; 2] {
         ],
     }
 }
+
+/// The run-wide leaf judging every sensor's occupancy against the reference's, which names the
+/// worst sensor in its details.
+const SENSORS_LEAF: &str = "occupancy.sensors_vs_reference";
 
 /// The leaf `key` judging `sensor` (a per-sensor leaf's expansion), or the run-wide leaf.
 fn leaf_for<'a>(all: &[&'a NodeResult], key: &str, sensor: Option<u32>) -> &'a NodeResult {
@@ -153,7 +159,10 @@ fn every_problem_found_and_nothing_else(dir: &Path, m: &Manifest) {
                 if key.is_empty() {
                     continue;
                 }
-                let leaf = leaf_for(&all, key, p.sensor);
+                let leaf = match key {
+                    SENSORS_LEAF => leaf_for(&all, key, None),
+                    _ => leaf_for(&all, key, p.sensor),
+                };
                 // A comparison with the reference finds the problem only where there is a
                 // reference other than the run itself that is sound where the problem is.
                 if i > 0
@@ -169,6 +178,10 @@ fn every_problem_found_and_nothing_else(dir: &Path, m: &Manifest) {
                     describe(leaf),
                     report()
                 );
+                if key == SENSORS_LEAF {
+                    let named = p.sensor.map(|s| s.to_string());
+                    assert_eq!(leaf.details["worst_channels"].as_str(), named.as_deref());
+                }
             }
         }
         // Nothing else: a failing per-sensor leaf is about a sensor with a problem, and
@@ -178,6 +191,18 @@ fn every_problem_found_and_nothing_else(dir: &Path, m: &Manifest) {
             if let Some(s) = l.sensor {
                 assert!(
                     sensors.contains(&s),
+                    "run {run} {problems:?}: {}",
+                    describe(l)
+                );
+            }
+            if l.details.get("unit").and_then(Value::as_str) == Some("sensor") {
+                let worst: u32 = l.details["worst_channels"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(
+                    sensors.contains(&worst),
                     "run {run} {problems:?}: {}",
                     describe(l)
                 );
@@ -470,6 +495,15 @@ fn a_problem_in_the_reference_run_is_not_blamed_on_the_runs_compared_with_it() {
              it cannot judge this run"
         )
     );
+    // Across sensors, the reference's own bad sensors are the ones departing: named, skipped.
+    let across = leaf_for(&all, SENSORS_LEAF, None);
+    let why = across.skipped.as_deref().unwrap_or_default();
+    assert!(
+        why.starts_with("reference run 123970 is itself ERROR on Mean occupancy, sensor 5;")
+            && why.contains("sensor 41"),
+        "{}: {why}",
+        describe(across)
+    );
     // A sensor the reference is sound on is compared as before.
     let sound = leaf_for(&all, "noise.noise_vs_reference", Some(6));
     assert!(sound.skipped.is_none() && sound.details["reference_run"] == 123970);
@@ -481,5 +515,48 @@ fn a_problem_in_the_reference_run_is_not_blamed_on_the_runs_compared_with_it() {
         None,
     );
     assert!(clusters.skipped.is_some(), "{}", describe(clusters));
+    every_problem_found_and_nothing_else(&dir, &m);
+}
+
+/// A sensor's occupancy at half or 1.5 times its usual (a high-voltage trip, a timing shift):
+/// within the sensor-wide checks' ranges, but off the rest of the detector against the
+/// reference run, which names it.
+#[test]
+fn a_sensor_off_the_rest_of_the_detector() {
+    let specs = [
+        "high_occupancy:123971:5=0.5",
+        "high_occupancy:123972:70=1.5",
+        "high_occupancy:123973:33=0.6",
+        "high_occupancy:123975:100=1.6",
+    ];
+    let (dir, m) = generate(
+        "dq-sensor-off",
+        Options {
+            runs: 7,
+            first_run: 123970,
+            seed: 23,
+            problems: explicit(&specs),
+        },
+    );
+    let data = run_data(&dir);
+    let e = evaluate_run(&data, &config(), 123971).unwrap();
+    let all = leaves(&e.root);
+    // The sensor-wide checks do not see it; the comparison across sensors does.
+    for key in [
+        "occupancy.occupancy_level",
+        "occupancy.occupancy_vs_reference",
+    ] {
+        assert_eq!(leaf_for(&all, key, Some(5)).level, Level::Ok, "{key}");
+    }
+    let leaf = leaf_for(&all, SENSORS_LEAF, None);
+    assert_eq!(
+        (
+            leaf.details["unit"].as_str(),
+            leaf.details["worst_channels"].as_str()
+        ),
+        (Some("sensor"), Some("5")),
+        "{}",
+        describe(leaf)
+    );
     every_problem_found_and_nothing_else(&dir, &m);
 }

@@ -40,7 +40,7 @@
         if (i) note.append('; ');
         note.append(el('span', 'badge badge-' + level(p.level), LABEL[p.level] || String(p.level)), ' ',
           el('span', 'dq-note-title', String(p.title)));
-        if (typeof p.worst_channels === 'string') note.append(' (channels ' + p.worst_channels + ')');
+        if (typeof p.worst_place === 'string') note.append(' (' + p.worst_place + ')');
         else if (typeof p.count === 'number') note.append(' (' + p.count + ' channels)');
         const st = p.streak;
         if (st && typeof st.since_run === 'number') {

@@ -529,13 +529,19 @@ fn a_submission_is_answered_with_the_result_of_a_job_that_ends_in_time() {
     assert_eq!(job["result"], direct);
     assert_eq!(h.wait(job["id"].as_str().unwrap(), 0.0), job);
 
-    // Asked not to wait: queued, at once.
+    // Asked not to wait: answered before the job could end. (A job of 1 ms may end before
+    // the answer is written, and is then rightly answered finished: this one cannot.)
     let r = h.post(
         "/jobs?wait=0",
-        &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
+        &json!({"task_name": "debug.sleep", "args": {"ms": 1500}}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(r.json()["job"]["status"], "queued", "{}", r.body);
+    let job = r.json()["job"].clone();
+    assert!(
+        matches!(job["status"].as_str(), Some("queued" | "started")),
+        "{job}"
+    );
+    assert_eq!(job["result"], json!(null));
 
     // Longer than the wait: answered unfinished, then followed to its end.
     let r = h.post(

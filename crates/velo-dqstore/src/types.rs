@@ -196,6 +196,18 @@ impl NodeRecord {
         self.details.get("worst_channels")?.as_str()
     }
 
+    /// Where that worst group is, in words: "channels 256-287" for a link, "sensor 7" for a
+    /// check over one bin per sensor (its details' `unit`).
+    pub fn worst_place(&self) -> Option<String> {
+        let at = self.worst_channels()?;
+        let unit = match self.details.get("unit").and_then(|u| u.as_str()) {
+            Some("sensor") => "sensor",
+            _ => "channel",
+        };
+        let plural = if at.contains('-') { "s" } else { "" };
+        Some(format!("{unit}{plural} {at}"))
+    }
+
     /// How many bad channels a channel check counted, from its details.
     pub fn bad_channel_count(&self) -> Option<u64> {
         self.details.get("count")?.as_u64()
@@ -279,5 +291,29 @@ mod tests {
         assert_eq!(keys("noise.links"), noise);
         assert_eq!(keys("").len(), 4);
         assert!(keys("noise.links.TELL1_007").is_empty());
+    }
+
+    #[test]
+    fn the_worst_place_is_said_in_the_checks_unit() {
+        let with = |details| NodeRecord {
+            details,
+            ..node("k", None, "ERROR", 0.0)
+        };
+        let place = |d| with(d).worst_place();
+        use serde_json::json;
+        assert_eq!(
+            place(json!({"worst_channels": "256-287"})).as_deref(),
+            Some("channels 256-287")
+        );
+        assert_eq!(
+            place(json!({"worst_channels": "7", "unit": "sensor"})).as_deref(),
+            Some("sensor 7")
+        );
+        // Stored text names no other unit.
+        assert_eq!(
+            place(json!({"worst_channels": "3", "unit": "<b>"})).as_deref(),
+            Some("channel 3")
+        );
+        assert_eq!(place(json!({"count": 3})), None);
     }
 }

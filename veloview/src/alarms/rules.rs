@@ -71,8 +71,8 @@ fn where_to_look(nodes: &[NodeRecord], key: &str, since: &Since) -> String {
         .take(LEAVES_NAMED)
         .map(|n| {
             let mut facts = Vec::new();
-            if let Some(c) = n.worst_channels() {
-                facts.push(format!("channels {c}"));
+            if let Some(place) = n.worst_place() {
+                facts.push(place);
             } else if let Some(c) = n.bad_channel_count() {
                 facts.push(format!("{c} channels"));
             }

@@ -134,6 +134,10 @@ pub struct Branch {
     pub title: String,
     pub weight: f64,
     pub limits: Limits,
+    /// Whether a failing reference leaf of this branch first asks if the reference run itself
+    /// passes the branch's reference-free leaves there (docs/DATA_QUALITY.md, "A reference that
+    /// is itself bad"). Off by default, as in the original.
+    pub vet_reference: bool,
     /// Leaves first, then sub-branches, each in file order.
     pub children: Vec<Node>,
 }
@@ -185,6 +189,8 @@ struct RawBranch {
     min_we: Option<u32>,
     min_ew: Option<u32>,
     min_ee: Option<u32>,
+    #[serde(default)]
+    vet_reference: bool,
 }
 
 #[derive(Deserialize)]
@@ -429,6 +435,7 @@ fn branch(mut table: toml::Table, key: &str, top: bool) -> Result<Branch, String
         title: raw.title,
         weight: weight(&at, raw.weight)?,
         limits,
+        vet_reference: raw.vet_reference,
         children,
     })
 }
@@ -565,10 +572,15 @@ fn canonical(b: &Branch) -> Value {
             }),
         })
         .collect();
-    json!({
+    let mut c = json!({
         "key": b.key, "title": b.title, "weight": b.weight, "limits": b.limits,
         "children": children,
-    })
+    });
+    // Written only when set, so that configurations without it keep their digests.
+    if b.vet_reference {
+        c["vet_reference"] = Value::Bool(true);
+    }
+    c
 }
 
 fn digest_of(root: &Branch) -> String {
@@ -676,6 +688,22 @@ weight = 2.0
         );
         let changed = GOOD.replace("args = 1000", "args = 1001");
         assert_ne!(DqConfig::parse(&changed, "d").unwrap().digest(), a);
+        // Vetting the reference is a setting of its branch, off unless asked for.
+        let vetting = GOOD.replace(
+            "title = \"Noise\"\n",
+            "title = \"Noise\"\nvet_reference = true\n",
+        );
+        let v = DqConfig::parse(&vetting, "g").unwrap();
+        assert_ne!(v.digest(), a);
+        let Node::Branch(noise) = &v.root.children[0] else {
+            panic!()
+        };
+        assert!(noise.vet_reference && !DqConfig::parse(GOOD, "a").unwrap().root.vet_reference);
+        let bad = GOOD.replace(
+            "title = \"Noise\"\n",
+            "title = \"Noise\"\nvet_reference = 1\n",
+        );
+        assert!(DqConfig::parse(&bad, "h").is_err());
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
     }

@@ -135,8 +135,9 @@ pub fn evaluate_run(data: &RunData, config: &DqConfig, run: u32) -> Result<RunEv
     })
 }
 
-/// For each leaf that compares with the reference run, the leaves of its branch that judge a
-/// run on its own: what the reference run must pass for a comparison with it to mean anything.
+/// For each leaf that compares with the reference run in a branch that vets its reference, the
+/// leaves of its branch that judge a run on its own: what the reference run must pass for a
+/// comparison with it to mean anything.
 fn reference_free_siblings<'a>(b: &'a Branch, out: &mut HashMap<&'a str, Vec<&'a Leaf>>) {
     let leaves = || {
         b.children.iter().filter_map(|c| match c {
@@ -144,9 +145,11 @@ fn reference_free_siblings<'a>(b: &'a Branch, out: &mut HashMap<&'a str, Vec<&'a
             Node::Branch(_) => None,
         })
     };
-    let own: Vec<&Leaf> = leaves().filter(|l| !l.reference).collect();
-    for l in leaves().filter(|l| l.reference) {
-        out.insert(l.key.as_str(), own.clone());
+    if b.vet_reference {
+        let own: Vec<&Leaf> = leaves().filter(|l| !l.reference).collect();
+        for l in leaves().filter(|l| l.reference) {
+            out.insert(l.key.as_str(), own.clone());
+        }
     }
     for c in &b.children {
         if let Node::Branch(sub) = c {
@@ -155,34 +158,66 @@ fn reference_free_siblings<'a>(b: &'a Branch, out: &mut HashMap<&'a str, Vec<&'a
     }
 }
 
-/// Why a comparison with reference run `run` cannot judge: the reference fails one of `vet`
-/// (its branch's reference-free checks) on the same sensor, or run-wide for a run-wide leaf.
-/// A problem in the reference would otherwise show, mirrored, in every run compared with it.
+/// Why a comparison with reference run `run` cannot judge: at every place it found wrong
+/// (`suspects`: its sensor, or `None` for run-wide), the reference fails one of `vet` (its
+/// branch's reference-free checks) there. A problem in the reference would otherwise show,
+/// mirrored, in every run compared with it. `None` when the reference passes somewhere: the
+/// run's departure there is its own.
 fn reference_fails(
     reference: &Source,
     run: u32,
     vet: &[&Leaf],
-    sensor: Option<u32>,
+    suspects: &[Option<u32>],
 ) -> Option<String> {
-    let covers = |l: &Leaf| match (l.sensors, sensor) {
-        (None, None) => true,
-        (Some(set), Some(s)) => set.sensors().contains(&s),
-        _ => false,
-    };
-    vet.iter().filter(|l| covers(l)).find_map(|l| {
-        let h = reference.get(&l.template.render(sensor.unwrap_or(0))).ok()?;
-        let level = l
-            .check
-            .evaluate(&h, None)
-            .level_with(l.error_threshold, l.warning_threshold);
-        (level > Level::Ok).then(|| {
+    let fails_at = |sensor: Option<u32>| {
+        let covers = |l: &Leaf| match (l.sensors, sensor) {
+            (None, None) => true,
+            (Some(set), Some(s)) => set.sensors().contains(&s),
+            _ => false,
+        };
+        vet.iter().filter(|l| covers(l)).find_map(|l| {
+            let h = reference
+                .get(&l.template.render(sensor.unwrap_or(0)))
+                .ok()?;
+            let level = l
+                .check
+                .evaluate(&h, None)
+                .level_with(l.error_threshold, l.warning_threshold);
             let on = sensor.map_or(String::new(), |s| format!(", sensor {s}"));
-            format!(
-                "reference run {run} is itself {level} on {}{on}: a comparison with it cannot judge this run",
-                l.title
-            )
+            (level > Level::Ok).then(|| format!("{level} on {}{on}", l.title))
         })
-    })
+    };
+    let found: Vec<String> = suspects
+        .iter()
+        .map(|&s| fails_at(s))
+        .collect::<Option<_>>()?;
+    Some(format!(
+        "reference run {run} is itself {}: a comparison with it cannot judge this run",
+        found.join("; ")
+    ))
+}
+
+/// Where a failing comparison found the run wrong: the leaf's sensor; for a run-wide check over
+/// one bin per sensor, the sensors that depart; else the run as a whole (`None`).
+fn suspects(sensor: Option<u32>, outcome: &Outcome) -> Vec<Option<u32>> {
+    if sensor.is_some() {
+        return vec![sensor];
+    }
+    let mut sensors: Vec<Option<u32>> = Vec::new();
+    if outcome.details.get("unit").and_then(Value::as_str) == Some("sensor") {
+        for b in &outcome.bad_channels {
+            let s = Some(b.x.floor()).filter(|x| (0.0..=u32::MAX as f64).contains(x));
+            if let Some(s) = s.map(|x| x as u32) {
+                if !sensors.contains(&Some(s)) {
+                    sensors.push(Some(s));
+                }
+            }
+        }
+    }
+    if sensors.is_empty() {
+        sensors.push(None);
+    }
+    sensors
 }
 
 fn judge_leaf(
@@ -230,7 +265,8 @@ fn judge_leaf(
         if let Reference::Present(_, Some(ref_source)) = reference {
             let level = outcome.level_with(leaf.error_threshold, leaf.warning_threshold);
             if level > Level::Ok {
-                if let Some(reason) = reference_fails(ref_source, r, vet, sensor) {
+                let suspects = suspects(sensor, &outcome);
+                if let Some(reason) = reference_fails(ref_source, r, vet, &suspects) {
                     return LeafResult::Skipped(reason);
                 }
             }

@@ -104,6 +104,9 @@ pub struct Problem<'a> {
     /// The link or chip a `channel_groups` check found worst.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worst_channels: Option<&'a str>,
+    /// The same in words: "channels 256-287", or "sensor 7" for a check over sensors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_place: Option<String>,
     /// How many bad channels a channel check counted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
@@ -140,6 +143,7 @@ pub fn problems<'a>(
                 .as_deref()
                 .and_then(|p| plots.url(e.summary.run, p, n.sensor)),
             worst_channels: n.worst_channels(),
+            worst_place: n.worst_place(),
             count: n.bad_channel_count(),
             streak: streaks.remove(&n.key),
         })

@@ -51,9 +51,28 @@ pub struct ChannelGroups {
     /// channels (128: the links of one chip), by its mean content alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<usize>,
+    /// What one bin of the histogram is: a channel (default), or a sensor for a histogram with
+    /// one bin per sensor (each sensor against the reference, relative to the whole detector).
+    #[serde(default, skip_serializing_if = "BinUnit::is_channel")]
+    pub unit: BinUnit,
 }
 
-pub const CHANNEL_GROUPS_KEYS: &[&str] = &["group", "mode", "warning", "error", "within"];
+/// What a bin stands for, to name the worst group in words ("channels 256-287", "sensor 7").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinUnit {
+    #[default]
+    Channel,
+    Sensor,
+}
+
+impl BinUnit {
+    fn is_channel(&self) -> bool {
+        *self == BinUnit::Channel
+    }
+}
+
+pub const CHANNEL_GROUPS_KEYS: &[&str] = &["group", "mode", "warning", "error", "within", "unit"];
 
 /// One group's comparison.
 struct Group {
@@ -197,6 +216,7 @@ impl ChannelGroups {
             .with("within", self.within)
             .with("typical", typical(worst_group))
             .with("worst_channels", channels(data, &bins, worst_group))
+            .with("unit", serde_json::to_value(self.unit).unwrap_or_default())
             .with("worst_departure", worst)
             .with("warning", self.warning)
             .with("error", self.error)
@@ -229,8 +249,13 @@ impl ChannelGroups {
 }
 
 /// "A-B": the group's first and last channel as the x axis numbers them (the bin centres rounded
-/// down, which gives the chip channel whether the axis runs from 0 or from -0.5).
+/// down, which gives the chip channel whether the axis runs from 0 or from -0.5); "A" for a
+/// group of one bin.
 fn channels(h: &Histogram, bins: &[usize], g: &Group) -> String {
     let at = |i: usize| h.x.center(bins[i]).floor();
-    format!("{}-{}", at(g.first), at(g.last))
+    if g.first == g.last {
+        format!("{}", at(g.first))
+    } else {
+        format!("{}-{}", at(g.first), at(g.last))
+    }
 }
