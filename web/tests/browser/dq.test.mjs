@@ -15,7 +15,7 @@ before(async () => {
   REF = RUNS[RUNS.length - 1];
   const ev = [
     failed(RUNS[1], 'file unreadable: <b>bad</b>'),
-    evaluation(RUNS[2], { branches: branches([70, 'WARNING'], [30, 'ERROR']), reference: REF, leafTitle: HOSTILE }),
+    evaluation(RUNS[2], { branches: branches([70, 'WARNING'], [30, 'ERROR']), reference: REF, leafTitle: HOSTILE, leafDetails: { worst_channels: '7', unit: 'sensor' } }),
     evaluation(RUNS[3], { branches: branches([95, 'OK'], [75, 'WARNING']), reference: REF }),
   ];
   for (const r of RUNS.slice(4)) ev.push(evaluation(r, { branches: branches([99, 'OK'], [97, 'OK']), reference: REF }));
@@ -126,6 +126,7 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
     href: li.querySelector('a.plot-link') && li.querySelector('a.plot-link').getAttribute('href'),
     since: li.querySelector('.dq-since').textContent,
     sinceHref: li.querySelector('.dq-since a') && li.querySelector('.dq-since a').getAttribute('href'),
+    text: li.textContent.replace(/\s+/g, ' '),
   })));
   assert.deepEqual(look.map((l) => [l.key, l.level]), [['noise.sensor_005', 'Error'], ['pedestals.sensor_005', 'Minor problems']]);
   // Since when: the noise leaf was already failing in the run before; the pedestals' is new.
@@ -133,6 +134,8 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
     [`failing for 2 runs, since run ${RUNS[3]}`, `/run_view/${RUNS[3]}/dqs`],
     ['new in this run', null],
   ]);
+  // Where the check found it worst, in its unit: a sensor here, as the check across sensors says.
+  assert.ok(look.every((l) => l.text.includes(' · sensor 7 · ')), JSON.stringify(look));
   assert.equal(look[0].href, `/run_view/${RUNS[2]}/noise/5#/vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip`);
   assert.equal(await page.locator('.dq-look .dq-title').first().textContent(), HOSTILE);
   assert.equal(await page.locator('.dq-look .dq-title img, .dq-look .dq-title b').count(), 0);
@@ -160,6 +163,8 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
     'bad channels': '1 channel: {"bin":12,"content":0,"reason":"dead","x":11.5}',
     measured: '{"mean":2.51,"rms":0.72}',
     thresholds: '{"error":50,"warning":80}',
+    unit: 'sensor',
+    'worst channels': '7',
   });
   await leaf.locator('a.plot-link').click();
   await page.waitForURL(`**/run_view/${RUNS[2]}/noise/5#/vetra_noisemon_decodedadc_tell1__0_03d__rmsnoise_vs_strip`);
@@ -173,7 +178,7 @@ test('the DQ page shows the tree, worst first on request, and leads to the plot 
   assert.equal(await note.count(), 1);
   assert.equal(await note.locator('.badge').textContent(), 'Error');
   assert.equal(await note.locator('.dq-note-title').textContent(), HOSTILE);
-  assert.match(clean(await note.textContent()), new RegExp(`, failing for 2 runs, since run ${RUNS[3]} ·`));
+  assert.match(clean(await note.textContent()), new RegExp(` \\(sensor 7\\), failing for 2 runs, since run ${RUNS[3]} ·`));
   assert.equal(await note.locator('.dq-note-title img, .dq-note-title b').count(), 0);
   assert.equal(await note.locator('a').getAttribute('href'), `/run_view/${RUNS[2]}/dqs`);
   assert.deepEqual(await page.locator('.run-view-tab a.dq-tab-error').evaluateAll((as) => as.map((a) => a.dataset.pane)),

@@ -23,7 +23,8 @@ export const SENSOR_NOISE_PATH = (sensor) =>
 // (noise.noise_level with a leaf noise.noise_level.TELL1_NNN per sensor, titled
 // `${sensorTitle}, sensor N`), trending each sensor's mean_content = value. Every branch's score
 // is trended (`<key>.score`), and the run's (`score`).
-export function evaluation(run, { branches, reference = null, at = Date.now(), leafTitle, sensors = [], sensorTitle = 'Mean noise' } = {}) {
+// leafDetails: more details of each branch's leaf (e.g. where a check found it worst).
+export function evaluation(run, { branches, reference = null, at = Date.now(), leafTitle, leafDetails = {}, sensors = [], sensorTitle = 'Mean noise' } = {}) {
   const level = branches.map((b) => b.level).reduce((a, b) => (WORST[b] > WORST[a] ? b : a), 'OK');
   const score = branches.reduce((s, b) => s + b.score, 0) / branches.length;
   const nodes = [node('', null, 'VELO', score, level)];
@@ -38,6 +39,7 @@ export function evaluation(run, { branches, reference = null, at = Date.now(), l
         measured: { mean: 2.51, rms: 0.72 },
         thresholds: { warning: 80, error: 50 },
         bad_channels: [{ bin: 12, x: 11.5, content: 0, reason: 'dead' }],
+        ...leafDetails,
       },
     }));
   }
