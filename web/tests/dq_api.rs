@@ -356,6 +356,64 @@ fn a_runs_problems_are_its_failing_leaves_worst_first_with_their_plots() {
     assert_eq!(site.get("/api/dq/runs/abc/problems").status, 404);
 }
 
+/// The overview's rows name where to look: the first three failing leaves, worst first, and how
+/// many more; titles as text in the page.
+#[test]
+fn the_overview_says_where_to_look_in_each_run() {
+    let site = Site::start("look", "");
+    let sensors = [
+        (1, 2.0, "ERROR"),
+        (2, 2.0, "ERROR"),
+        (3, 2.0, "WARNING"),
+        (4, 2.0, "ERROR"),
+        (5, 2.0, "OK"),
+    ];
+    site.store
+        .record(&with_sensor_leaf(
+            evaluation(108, 200_000, &[noise(40.0, "ERROR"), clusters(90.0, "OK")]),
+            "noise",
+            "noise_level",
+            "Mean <noise>",
+            "Vetra/NoiseMon/DecodedADC/TELL1_{}/RMSNoise_vs_ChipChannel",
+            &sensors,
+        ))
+        .unwrap();
+    let v = site.get("/api/dq/runs?first=108&last=108").json();
+    let row = &v["runs"][0];
+    assert_eq!(
+        (row["failing_leaves"].as_u64(), row["more_failing"].as_u64()),
+        (Some(5), Some(2)),
+        "{row}"
+    );
+    let named: Vec<&str> = row["where_to_look"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "noise.noise_level.TELL1_001",
+            "noise.noise_level.TELL1_002",
+            "noise.noise_level.TELL1_004"
+        ]
+    );
+    assert_eq!(row["where_to_look"][0]["sensor"], 1);
+    let page = site.get("/velo_view/overview?first=108&last=108");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(
+            "Where to look: <span class=\"where-leaf\">Mean &lt;noise&gt;, sensor 1</span>; "
+        ) && page.body.contains("; and 2 more"),
+        "{}",
+        page.body
+    );
+    // A clean run names nothing.
+    let clean = site.get("/api/dq/runs?first=105&last=105").json();
+    assert_eq!(clean["runs"][0]["where_to_look"], json!([]));
+}
+
 #[test]
 fn trends_variables_and_bad_queries() {
     let site = Site::start("trend", "");

@@ -37,6 +37,7 @@ const SQLITE: &[Migration] = &[
     migration!(3, "0003_alarms", "sqlite"),
     migration!(4, "0004_notify_resolutions", "sqlite"),
     migration!(5, "0005_digests_by_time", "sqlite"),
+    migration!(6, "0006_failing_nodes", "sqlite"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!(1, "0001_results", "postgres"),
@@ -44,6 +45,7 @@ const POSTGRES: &[Migration] = &[
     migration!(3, "0003_alarms", "postgres"),
     migration!(4, "0004_notify_resolutions", "postgres"),
     migration!(5, "0005_digests_by_time", "postgres"),
+    migration!(6, "0006_failing_nodes", "postgres"),
 ];
 
 /// The repository's migrations for `backend`, in order.

@@ -2,8 +2,8 @@
 
 use crate::sql::{Conn, Param, Row};
 use crate::{
-    BranchScore, EvalState, EvalStatus, Evaluation, EvaluationSummary, NodeRecord, RunInfo,
-    RunPage, RunQuery, RunSummary, StoreError, TrendPoint, LEVELS, MAX_PAGE,
+    BranchScore, EvalState, EvalStatus, Evaluation, EvaluationSummary, LeafBrief, NodeRecord,
+    RunInfo, RunPage, RunQuery, RunSummary, StoreError, TrendPoint, LEVELS, MAX_PAGE,
 };
 use std::collections::HashMap;
 
@@ -168,7 +168,44 @@ fn run_summary(r: &Row) -> Result<RunSummary, StoreError> {
         fill: r.opt_u32(10)?,
         magnet_polarity: r.opt_text(11)?,
         branches: Vec::new(),
+        where_to_look: Vec::new(),
+        failing_leaves: 0,
     })
+}
+
+/// How many failing leaves a run's summary names.
+const WHERE_TO_LOOK: usize = 3;
+
+/// Fill in each summary's failing leaves, in one query through the index of failing nodes: a
+/// clean run reads nothing, a bad one its failing branches and leaves.
+fn add_where_to_look(c: &mut dyn Conn, runs: &mut [RunSummary]) -> Result<(), StoreError> {
+    if runs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Param> = runs.iter().map(|r| Param::int(r.evaluation_id)).collect();
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    // `level <> 'OK'` exactly as the partial index `nodes_failing` says it, so that it is used.
+    let sql = format!(
+        "SELECT key, parent, title, sensor, check_name, path, score, level, warnings, errors,
+             weight, CAST(details AS TEXT), evaluation_id
+         FROM nodes WHERE level <> 'OK' AND evaluation_id IN ({}) ORDER BY evaluation_id, seq",
+        marks.join(", ")
+    );
+    let mut by_eval: HashMap<i64, Vec<NodeRecord>> = HashMap::new();
+    for r in c.rows(&sql, &ids)? {
+        by_eval.entry(r.i64(12)?).or_default().push(node(&r)?);
+    }
+    for s in runs {
+        let nodes = by_eval.remove(&s.evaluation_id).unwrap_or_default();
+        let failing = crate::failing_leaves(&nodes, "");
+        s.failing_leaves = failing.len() as u32;
+        s.where_to_look = failing
+            .into_iter()
+            .take(WHERE_TO_LOOK)
+            .map(LeafBrief::of)
+            .collect();
+    }
+    Ok(())
 }
 
 /// Fill in each summary's top-level branches, in one query.
@@ -243,6 +280,7 @@ pub(crate) fn runs(c: &mut dyn Conn, q: &RunQuery) -> Result<RunPage, StoreError
         None
     };
     add_branches(c, &mut runs)?;
+    add_where_to_look(c, &mut runs)?;
     Ok(RunPage { runs, next })
 }
 
@@ -259,6 +297,7 @@ pub(crate) fn summaries(c: &mut dyn Conn, runs: &[u32]) -> Result<Vec<RunSummary
             .map(run_summary)
             .collect::<Result<_, _>>()?;
         add_branches(c, &mut part)?;
+        add_where_to_look(c, &mut part)?;
         out.append(&mut part);
     }
     out.sort_by_key(|s| std::cmp::Reverse(s.run));

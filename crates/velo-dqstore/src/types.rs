@@ -161,6 +161,35 @@ pub struct RunSummary {
     pub magnet_polarity: Option<String>,
     /// The top-level branches (parent ""), in recorded order.
     pub branches: Vec<BranchScore>,
+    /// The first few failing leaves, worst first (as [`failing_leaves`] orders them): where to
+    /// look, for the overview.
+    pub where_to_look: Vec<LeafBrief>,
+    /// How many leaves fail in all.
+    pub failing_leaves: u32,
+}
+
+/// A failing leaf in a line: what the overview names in a run's row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeafBrief {
+    pub key: String,
+    pub title: String,
+    pub level: String,
+    pub sensor: Option<u32>,
+    /// Where the check found it worst or how many channels are bad ("channels 256-287",
+    /// "sensor 7", "64 channels"), when it says.
+    pub place: Option<String>,
+}
+
+impl LeafBrief {
+    pub fn of(n: &NodeRecord) -> LeafBrief {
+        LeafBrief {
+            key: n.key.clone(),
+            title: n.title.clone(),
+            level: n.level.clone(),
+            sensor: n.sensor,
+            place: n.place(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +235,13 @@ impl NodeRecord {
         };
         let plural = if at.contains('-') { "s" } else { "" };
         Some(format!("{unit}{plural} {at}"))
+    }
+
+    /// What a shifter reads of where the leaf is wrong: its worst place, or its count of bad
+    /// channels ("64 channels").
+    pub fn place(&self) -> Option<String> {
+        self.worst_place()
+            .or_else(|| self.bad_channel_count().map(|c| format!("{c} channels")))
     }
 
     /// How many bad channels a channel check counted, from its details.

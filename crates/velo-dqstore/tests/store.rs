@@ -80,6 +80,7 @@ suite!(
     undelivered_digests_are_found_until_sent_on_every_channel,
     trend_history_before_a_run,
     streaks_say_since_when_a_leaf_has_failed,
+    a_page_names_each_runs_failing_leaves,
 );
 
 fn node(key: &str, parent: Option<&str>, score: f64, level: &str) -> NodeRecord {
@@ -706,7 +707,7 @@ fn concurrent_openers_migrate_once(db: &Db) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for s in &stores {
-        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5, 6]);
     }
     stores[0].record(&evaluation(3, 1.0, "ERROR")).unwrap();
     assert!(stores[3].current(3).unwrap().is_some());
@@ -717,7 +718,7 @@ fn reopening_migrates_nothing_twice(db: &Db) {
     store.record(&evaluation(9, 70.0, "WARNING")).unwrap();
     drop(store);
     let again = open(db);
-    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5, 6]);
     assert_eq!(again.history(9).unwrap().len(), 1);
 }
 
@@ -1217,4 +1218,78 @@ fn streaks_say_since_when_a_leaf_has_failed(db: &Db) {
         s.streaks(6, &current.nodes, &[leaf], 0),
         Err(StoreError::Invalid(_))
     ));
+}
+
+fn a_page_names_each_runs_failing_leaves(db: &Db) {
+    let s = open(db);
+    s.record(&evaluation(1, 95.0, "OK")).unwrap();
+    let leaf = |key: &str, level: &str, score: f64, details| NodeRecord {
+        details,
+        ..node(key, Some("noise"), score, level)
+    };
+    let mut bad = evaluation(2, 30.0, "ERROR");
+    if let EvalOutcome::Evaluated { nodes, .. } = &mut bad.outcome {
+        *nodes = vec![
+            node("", None, 30.0, "ERROR"),
+            node("pedestals", Some(""), 99.5, "OK"),
+            node("noise", Some(""), 30.0, "ERROR"),
+            leaf(
+                "noise.a",
+                "ERROR",
+                10.0,
+                json!({"worst_channels": "256-287"}),
+            ),
+            leaf("noise.b", "WARNING", 60.0, json!({"count": 64})),
+            leaf(
+                "noise.c",
+                "WARNING",
+                70.0,
+                json!({"worst_channels": "7", "unit": "sensor"}),
+            ),
+            leaf("noise.d", "ERROR", 5.0, json!({})),
+            leaf("noise.ok", "OK", 100.0, json!({"worst_channels": "0-31"})),
+        ];
+    }
+    s.record(&bad).unwrap();
+    s.record(&failed(3, "unreadable")).unwrap();
+    let page = s
+        .runs(&RunQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let by_run = |run: u32| page.runs.iter().find(|r| r.run == run).unwrap();
+    let named = |r: &RunSummary| -> Vec<(String, String, Option<String>)> {
+        r.where_to_look
+            .iter()
+            .map(|l| (l.key.clone(), l.level.clone(), l.place.clone()))
+            .collect()
+    };
+    // Worst first, three of the four, each with where its check found it wrong.
+    let bad = by_run(2);
+    assert_eq!(bad.failing_leaves, 4);
+    assert_eq!(
+        named(bad),
+        [
+            ("noise.d".to_string(), "ERROR".to_string(), None),
+            (
+                "noise.a".into(),
+                "ERROR".into(),
+                Some("channels 256-287".into())
+            ),
+            (
+                "noise.b".into(),
+                "WARNING".into(),
+                Some("64 channels".into())
+            ),
+        ]
+    );
+    assert_eq!(bad.where_to_look[0].title, "Title of \"noise.d\" <b>&</b>");
+    for clean in [by_run(1), by_run(3)] {
+        assert_eq!((clean.failing_leaves, clean.where_to_look.len()), (0, 0));
+    }
+    // The run list's summaries say the same.
+    let chosen = s.summaries(&[2, 1]).unwrap();
+    assert_eq!(named(&chosen[0]), named(bad));
+    assert!(chosen[1].where_to_look.is_empty());
 }

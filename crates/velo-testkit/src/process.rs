@@ -11,7 +11,11 @@ pub struct ServiceProcess {
 impl ServiceProcess {
     pub fn spawn(binary: &Path, env: &[(String, String)]) -> ServiceProcess {
         let mut cmd = Command::new(binary);
+        // A backtrace asked for by the caller's shell turns each deliberate panic of a test job
+        // into seconds of symbol resolution in a debug build: past a short job timeout, the
+        // crash is then reported as a timeout.
         cmd.env_remove("RUST_LOG")
+            .env_remove("RUST_BACKTRACE")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         if std::env::var_os("VELO_TEST_LOGS").is_none() {

@@ -71,11 +71,7 @@ fn where_to_look(nodes: &[NodeRecord], key: &str, since: &Since) -> String {
         .take(LEAVES_NAMED)
         .map(|n| {
             let mut facts = Vec::new();
-            if let Some(place) = n.worst_place() {
-                facts.push(place);
-            } else if let Some(c) = n.bad_channel_count() {
-                facts.push(format!("{c} channels"));
-            }
+            facts.extend(n.place());
             if let Some(s) = since.get(&n.key) {
                 facts.push(streak_words(s));
             }

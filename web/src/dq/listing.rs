@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 use std::collections::HashMap;
-use velo_dqstore::{BranchScore, RunQuery, RunSummary, Signoff, Store, StoreError, MAX_PAGE};
+use velo_dqstore::{
+    BranchScore, LeafBrief, RunQuery, RunSummary, Signoff, Store, StoreError, MAX_PAGE,
+};
 use veloview::runview::RunList;
 
 /// Runs per page when the request does not say.
@@ -76,6 +78,11 @@ pub struct Row {
     pub branches: Vec<BranchScore>,
     /// The top-level branches at WARNING or ERROR: the automatic comment.
     pub low_scores: Vec<BranchScore>,
+    /// The first failing leaves, worst first, and how many fail in all: where to look.
+    pub where_to_look: Vec<LeafBrief>,
+    pub failing_leaves: u32,
+    /// Failing leaves beyond those named ("and N more").
+    pub more_failing: u32,
     pub signoff: Option<Signoff>,
 }
 
@@ -95,6 +102,9 @@ impl Row {
             magnet_polarity: None,
             branches: Vec::new(),
             low_scores: Vec::new(),
+            where_to_look: Vec::new(),
+            failing_leaves: 0,
+            more_failing: 0,
             signoff: None,
         }
     }
@@ -120,6 +130,11 @@ impl Row {
             magnet_polarity: s.magnet_polarity,
             branches: s.branches,
             low_scores,
+            more_failing: s
+                .failing_leaves
+                .saturating_sub(s.where_to_look.len() as u32),
+            where_to_look: s.where_to_look,
+            failing_leaves: s.failing_leaves,
             signoff: None,
         }
     }
