@@ -2,7 +2,7 @@
 //! variable with each run's level and what it was compared with, many variables at once (a run
 //! × sensor matrix), and one sensor's nodes. Every read is bounded by [`MAX_RANGE`] runs.
 
-use crate::sql::{Conn, Param, Row};
+use crate::sql::{marks, Conn, Param, Row};
 use crate::{NodeRecord, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -173,12 +173,11 @@ fn probe(
         });
         let first = params.len() + 1;
         params.extend(chunk.iter().map(|&id| Param::int(id)));
-        let marks: Vec<String> = (first..=params.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT evaluation_id, level FROM nodes
              WHERE key = $1{} AND evaluation_id IN ({})",
             by_seq.unwrap_or_default(),
-            marks.join(", ")
+            marks(first, chunk.len())
         );
         for r in c.rows(&sql, &params)? {
             levels.insert(r.i64(0)?, r.text(1)?);
@@ -225,11 +224,10 @@ pub(crate) fn values(
     for chunk in vars.chunks(crate::MAX_PAGE as usize) {
         let mut params = vec![Param::int(lo), Param::int(hi)];
         params.extend(chunk.iter().map(|v| Param::text(v)));
-        let marks: Vec<String> = (3..=params.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT var, run, value FROM current_trends
              WHERE var IN ({}) AND run >= $1 AND run <= $2 ORDER BY var, run",
-            marks.join(", ")
+            marks(3, chunk.len())
         );
         for r in c.rows(&sql, &params)? {
             out.push(VarValue {
@@ -252,13 +250,12 @@ pub(crate) fn sensor_nodes(
     for chunk in runs.chunks(crate::MAX_PAGE as usize) {
         let mut params = vec![Param::int(sensor)];
         params.extend(chunk.iter().map(|&r| Param::int(r)));
-        let marks: Vec<String> = (2..=params.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT n.key, n.parent, n.title, n.sensor, n.check_name, n.path, n.score, n.level,
                  n.warnings, n.errors, n.weight, CAST(n.details AS TEXT), c.run
              FROM current_evaluations c JOIN nodes n ON n.evaluation_id = c.evaluation_id
              WHERE n.sensor = $1 AND c.run IN ({}) ORDER BY c.run, n.seq",
-            marks.join(", ")
+            marks(2, chunk.len())
         );
         for r in c.rows(&sql, &params)? {
             out.push((r.u32(12)?, crate::read::node(&r)?));

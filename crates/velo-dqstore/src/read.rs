@@ -1,6 +1,6 @@
 //! Reading: evaluations with their trees, the scan's states, the overview's pages, trends.
 
-use crate::sql::{Conn, Param, Row};
+use crate::sql::{marks, Conn, Param, Row};
 use crate::{
     BranchScore, EvalState, EvalStatus, Evaluation, EvaluationSummary, LeafBrief, NodeRecord,
     RunInfo, RunPage, RunQuery, RunSummary, StoreError, TrendPoint, LEVELS, MAX_PAGE,
@@ -183,13 +183,12 @@ fn add_where_to_look(c: &mut dyn Conn, runs: &mut [RunSummary]) -> Result<(), St
         return Ok(());
     }
     let ids: Vec<Param> = runs.iter().map(|r| Param::int(r.evaluation_id)).collect();
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     // `level <> 'OK'` exactly as the partial index `nodes_failing` says it, so that it is used.
     let sql = format!(
         "SELECT key, parent, title, sensor, check_name, path, score, level, warnings, errors,
              weight, CAST(details AS TEXT), evaluation_id
          FROM nodes WHERE level <> 'OK' AND evaluation_id IN ({}) ORDER BY evaluation_id, seq",
-        marks.join(", ")
+        marks(1, ids.len())
     );
     let mut by_eval: HashMap<i64, Vec<NodeRecord>> = HashMap::new();
     for r in c.rows(&sql, &ids)? {
@@ -214,11 +213,10 @@ fn add_branches(c: &mut dyn Conn, runs: &mut [RunSummary]) -> Result<(), StoreEr
         return Ok(());
     }
     let ids: Vec<Param> = runs.iter().map(|r| Param::int(r.evaluation_id)).collect();
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT evaluation_id, key, title, score, level FROM nodes
          WHERE parent = '' AND evaluation_id IN ({}) ORDER BY evaluation_id, seq",
-        marks.join(", ")
+        marks(1, ids.len())
     );
     let mut by_eval: HashMap<i64, Vec<BranchScore>> = HashMap::new();
     for r in c.rows(&sql, &ids)? {
@@ -289,8 +287,7 @@ pub(crate) fn summaries(c: &mut dyn Conn, runs: &[u32]) -> Result<Vec<RunSummary
     // In slices, to stay within the databases' parameter limits.
     for chunk in runs.chunks(MAX_PAGE as usize) {
         let params: Vec<Param> = chunk.iter().map(|&r| Param::int(r)).collect();
-        let marks: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{RUN_SUMMARY} WHERE c.run IN ({})", marks.join(", "));
+        let sql = format!("{RUN_SUMMARY} WHERE c.run IN ({})", marks(1, params.len()));
         let mut part: Vec<RunSummary> = c
             .rows(&sql, &params)?
             .iter()

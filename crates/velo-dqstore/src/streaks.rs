@@ -3,7 +3,7 @@
 //! is whether it is new in this run or has been there for days (and is then likely known,
 //! signed off or being fixed).
 
-use crate::sql::{Conn, Param};
+use crate::sql::{marks, Conn, Param, Row};
 use crate::{NodeRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -31,7 +31,8 @@ fn failing(level: &str) -> bool {
 
 /// The streaks of the leaves `keys` of `run`'s evaluation `nodes` (its current one), by key.
 /// Runs whose evaluation failed are passed over: they say nothing about any leaf. A leaf that
-/// an earlier run does not have (another configuration) or had OK ends its streak there.
+/// an earlier run does not have (another configuration) or had OK ends its streak there. No
+/// key in the tree (a clean run): nothing is read.
 pub(crate) fn streaks(
     c: &mut dyn Conn,
     run: u32,
@@ -39,15 +40,6 @@ pub(crate) fn streaks(
     keys: &[&str],
     window: u32,
 ) -> Result<HashMap<String, Streak>, StoreError> {
-    let earlier: Vec<(u32, i64)> = c
-        .rows(
-            "SELECT run, evaluation_id FROM current_evaluations
-             WHERE run < $1 AND verdict <> 'FAILED' ORDER BY run DESC LIMIT $2",
-            &[Param::int(run), Param::int(window)],
-        )?
-        .iter()
-        .map(|r| Ok((r.u32(0)?, r.i64(1)?)))
-        .collect::<Result<_, StoreError>>()?;
     // Evaluations made with one configuration hold a leaf at the same position (`seq`, its
     // index in the recorded tree): probe there first, by primary key.
     let positions: HashMap<&str, i64> = nodes
@@ -68,6 +60,18 @@ pub(crate) fn streaks(
             (k, s)
         })
         .collect();
+    if open.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let earlier: Vec<(u32, i64)> = c
+        .rows(
+            "SELECT run, evaluation_id FROM current_evaluations
+             WHERE run < $1 AND verdict <> 'FAILED' ORDER BY run DESC LIMIT $2",
+            &[Param::int(run), Param::int(window)],
+        )?
+        .iter()
+        .map(|r| Ok((r.u32(0)?, r.i64(1)?)))
+        .collect::<Result<_, StoreError>>()?;
     let mut done: HashMap<String, Streak> = HashMap::new();
     // Most problems are new: look one run back first, then ever further.
     let mut at = 0;
@@ -118,7 +122,7 @@ fn levels<'k>(
 ) -> Result<HashMap<(i64, &'k str), String>, StoreError> {
     let by_name: HashMap<&str, &'k str> = keys.iter().map(|&k| (k, k)).collect();
     let mut found = HashMap::new();
-    let keep = |r: &crate::sql::Row, found: &mut HashMap<(i64, &'k str), String>| {
+    let keep = |r: &Row, found: &mut HashMap<(i64, &'k str), String>| {
         let key = r.text(1)?;
         if let Some(&k) = by_name.get(key.as_str()) {
             found.insert((r.i64(0)?, k), r.text(2)?);
@@ -127,9 +131,9 @@ fn levels<'k>(
     };
     for chunk in keys.chunks(crate::MAX_PAGE as usize) {
         let mut params: Vec<Param> = ids.iter().map(|&id| Param::int(id)).collect();
-        let id_marks = marks(1, params.len());
+        let id_marks = marks(1, ids.len());
         params.extend(chunk.iter().map(|k| Param::int(positions[k])));
-        let seq_marks = marks(ids.len() + 1, params.len());
+        let seq_marks = marks(ids.len() + 1, chunk.len());
         let sql = format!(
             "SELECT evaluation_id, key, level FROM nodes
              WHERE evaluation_id IN ({id_marks}) AND seq IN ({seq_marks})"
@@ -150,7 +154,7 @@ fn levels<'k>(
             let sql = format!(
                 "SELECT evaluation_id, key, level FROM nodes
                  WHERE evaluation_id = $1 AND key IN ({})",
-                marks(2, params.len())
+                marks(2, chunk.len())
             );
             for r in c.rows(&sql, &params)? {
                 keep(&r, &mut found)?;
@@ -160,14 +164,6 @@ fn levels<'k>(
     Ok(found)
 }
 
-/// `$first, …, $last`.
-fn marks(first: usize, last: usize) -> String {
-    (first..=last)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The start times of `runs` that have run info with one.
 fn start_times(c: &mut dyn Conn, runs: &[u32]) -> Result<HashMap<u32, i64>, StoreError> {
     let mut out = HashMap::new();
@@ -175,7 +171,7 @@ fn start_times(c: &mut dyn Conn, runs: &[u32]) -> Result<HashMap<u32, i64>, Stor
         let params: Vec<Param> = chunk.iter().map(|&r| Param::int(r)).collect();
         let sql = format!(
             "SELECT run, start_ms FROM run_info WHERE start_ms IS NOT NULL AND run IN ({})",
-            marks(1, params.len())
+            marks(1, chunk.len())
         );
         for r in c.rows(&sql, &params)? {
             out.insert(r.u32(0)?, r.i64(1)?);

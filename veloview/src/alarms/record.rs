@@ -2,7 +2,7 @@
 //! failing leaves' streaks from the store) and recording what fired as alarms.
 
 use super::rules::{
-    evaluate_run, evaluate_system, history_needed, Firing, History, RunFacts, Since, SystemFacts,
+    evaluate_run, evaluate_system, history_needed, Firing, History, RunFacts, SystemFacts,
 };
 use super::AlarmRules;
 use velo_dqstore::{AlarmChanges, EvalOutcome, NewFiring, Store, SYSTEM_RUN};
@@ -24,18 +24,14 @@ pub fn judge_run(
         .iter()
         .map(|n| n.key.as_str())
         .collect();
-    let since = if failing.is_empty() {
-        Since::new()
-    } else {
-        store
-            .streaks(
-                facts.run,
-                facts.nodes,
-                &failing,
-                velo_dqstore::STREAK_WINDOW,
-            )
-            .map_err(|e| e.to_string())?
-    };
+    let since = store
+        .streaks(
+            facts.run,
+            facts.nodes,
+            &failing,
+            velo_dqstore::STREAK_WINDOW,
+        )
+        .map_err(|e| e.to_string())?;
     Ok(evaluate_run(rules, facts, &history, &since))
 }
 

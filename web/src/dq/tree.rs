@@ -123,11 +123,7 @@ pub fn problems<'a>(
 ) -> Result<Vec<Problem<'a>>, velo_dqstore::StoreError> {
     let failing = velo_dqstore::failing_leaves(&e.nodes, "");
     let keys: Vec<&str> = failing.iter().map(|n| n.key.as_str()).collect();
-    let mut streaks = if keys.is_empty() {
-        HashMap::new()
-    } else {
-        store.streaks(e.summary.run, &e.nodes, &keys, velo_dqstore::STREAK_WINDOW)?
-    };
+    let mut streaks = store.streaks(e.summary.run, &e.nodes, &keys, velo_dqstore::STREAK_WINDOW)?;
     Ok(failing
         .into_iter()
         .map(|n| Problem {
