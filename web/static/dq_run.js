@@ -168,8 +168,7 @@
       const li = el('li');
       li.dataset.key = p.key;
       li.append(badge(p.level), ' ', el('span', 'dq-title', p.title));
-      if (typeof p.worst_place === 'string') li.append(' · ' + p.worst_place);
-      else if (typeof p.count === 'number') li.append(' · ' + p.count + ' channels');
+      if (typeof p.place === 'string') li.append(' · ' + p.place);
       if (p.streak) li.append(' · ', since(p.streak));
       if (p.plot_url) {
         const a = el('a', 'plot-link', 'plot');

@@ -40,8 +40,7 @@
         if (i) note.append('; ');
         note.append(el('span', 'badge badge-' + level(p.level), LABEL[p.level] || String(p.level)), ' ',
           el('span', 'dq-note-title', String(p.title)));
-        if (typeof p.worst_place === 'string') note.append(' (' + p.worst_place + ')');
-        else if (typeof p.count === 'number') note.append(' (' + p.count + ' channels)');
+        if (typeof p.place === 'string') note.append(' (' + p.place + ')');
         const st = p.streak;
         if (st && typeof st.since_run === 'number') {
           note.append(st.runs <= 1 && !st.open

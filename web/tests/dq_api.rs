@@ -368,16 +368,20 @@ fn the_overview_says_where_to_look_in_each_run() {
         (4, 2.0, "ERROR"),
         (5, 2.0, "OK"),
     ];
-    site.store
-        .record(&with_sensor_leaf(
-            evaluation(108, 200_000, &[noise(40.0, "ERROR"), clusters(90.0, "OK")]),
-            "noise",
-            "noise_level",
-            "Mean <noise>",
-            "Vetra/NoiseMon/DecodedADC/TELL1_{}/RMSNoise_vs_ChipChannel",
-            &sensors,
-        ))
-        .unwrap();
+    // Sensor 1 failed in the run before too, sensor 2 did not.
+    let before = [(1, 2.0, "WARNING"), (2, 2.0, "OK")];
+    for (run, sensors) in [(107, &before[..]), (108, &sensors[..])] {
+        site.store
+            .record(&with_sensor_leaf(
+                evaluation(run, 200_000, &[noise(40.0, "ERROR"), clusters(90.0, "OK")]),
+                "noise",
+                "noise_level",
+                "Mean <noise>",
+                "Vetra/NoiseMon/DecodedADC/TELL1_{}/RMSNoise_vs_ChipChannel",
+                sensors,
+            ))
+            .unwrap();
+    }
     let v = site.get("/api/dq/runs?first=108&last=108").json();
     let row = &v["runs"][0];
     assert_eq!(
@@ -400,11 +404,29 @@ fn the_overview_says_where_to_look_in_each_run() {
         ]
     );
     assert_eq!(row["where_to_look"][0]["sensor"], 1);
+    // Since when each has failed: sensor 1 since run 107, sensor 2 new in this run.
+    let since: Vec<(u64, u64)> = row["where_to_look"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let s = &l["streak"];
+            (
+                s["since_run"].as_u64().unwrap(),
+                s["runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(since, [(107, 2), (108, 1), (108, 1)], "{row}");
     let page = site.get("/velo_view/overview?first=108&last=108");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
         page.body.contains(
-            "Where to look: <span class=\"where-leaf\">Mean &lt;noise&gt;, sensor 1</span>; "
+            "Where to look: <span class=\"where-leaf\">Mean &lt;noise&gt;, sensor 1</span> \
+             (<span class=\"where-since\" title=\"failing for 2 runs\">since run \
+             <a href=\"/run_view/107/dqs\">107</a></span>); \
+             <span class=\"where-leaf\">Mean &lt;noise&gt;, sensor 2</span> \
+             (<span class=\"where-new\">new</span>); "
         ) && page.body.contains("; and 2 more"),
         "{}",
         page.body

@@ -38,6 +38,7 @@ const SQLITE: &[Migration] = &[
     migration!(4, "0004_notify_resolutions", "sqlite"),
     migration!(5, "0005_digests_by_time", "sqlite"),
     migration!(6, "0006_failing_nodes", "sqlite"),
+    migration!(7, "0007_failing_by_key", "sqlite"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!(1, "0001_results", "postgres"),
@@ -46,6 +47,7 @@ const POSTGRES: &[Migration] = &[
     migration!(4, "0004_notify_resolutions", "postgres"),
     migration!(5, "0005_digests_by_time", "postgres"),
     migration!(6, "0006_failing_nodes", "postgres"),
+    migration!(7, "0007_failing_by_key", "postgres"),
 ];
 
 /// The repository's migrations for `backend`, in order.

@@ -4,6 +4,7 @@ use crate::sql::{marks, Conn, Param, Row};
 use crate::{
     BranchScore, EvalState, EvalStatus, Evaluation, EvaluationSummary, LeafBrief, NodeRecord,
     RunInfo, RunPage, RunQuery, RunSummary, StoreError, TrendPoint, LEVELS, MAX_PAGE,
+    STREAK_WINDOW,
 };
 use std::collections::HashMap;
 
@@ -176,35 +177,124 @@ fn run_summary(r: &Row) -> Result<RunSummary, StoreError> {
 /// How many failing leaves a run's summary names.
 const WHERE_TO_LOOK: usize = 3;
 
-/// Fill in each summary's failing leaves, in one query through the index of failing nodes: a
-/// clean run reads nothing, a bad one its failing branches and leaves.
+/// Fill in each summary's worst failing leaves and since when they fail: which leaves, from
+/// the index of failing nodes (a clean run reads nothing), then those few whole by primary key,
+/// then their streaks, the page's runs together.
 fn add_where_to_look(c: &mut dyn Conn, runs: &mut [RunSummary]) -> Result<(), StoreError> {
     if runs.is_empty() {
         return Ok(());
     }
+    // First which leaves, from the narrow index of failing nodes (`nodes_failing`, migration
+    // 0007): what ranks them and tells a leaf from a branch. `level <> 'OK'` exactly as the
+    // partial index says it, so that it is used.
     let ids: Vec<Param> = runs.iter().map(|r| Param::int(r.evaluation_id)).collect();
-    // `level <> 'OK'` exactly as the partial index `nodes_failing` says it, so that it is used.
     let sql = format!(
-        "SELECT key, parent, title, sensor, check_name, path, score, level, warnings, errors,
-             weight, CAST(details AS TEXT), evaluation_id
-         FROM nodes WHERE level <> 'OK' AND evaluation_id IN ({}) ORDER BY evaluation_id, seq",
+        "SELECT evaluation_id, seq, key, parent, level, score FROM nodes
+         WHERE level <> 'OK' AND evaluation_id IN ({})",
         marks(1, ids.len())
     );
-    let mut by_eval: HashMap<i64, Vec<NodeRecord>> = HashMap::new();
+    let mut by_eval: HashMap<i64, Vec<(i64, NodeRecord)>> = HashMap::new();
     for r in c.rows(&sql, &ids)? {
-        by_eval.entry(r.i64(12)?).or_default().push(node(&r)?);
+        let brief = NodeRecord {
+            key: r.text(2)?,
+            parent: r.opt_text(3)?,
+            title: String::new(),
+            sensor: None,
+            check: None,
+            path: None,
+            score: r.f64(5)?,
+            level: r.text(4)?,
+            warnings: 0,
+            errors: 0,
+            weight: 0.0,
+            details: serde_json::Value::Null,
+        };
+        by_eval
+            .entry(r.i64(0)?)
+            .or_default()
+            .push((r.i64(1)?, brief));
     }
-    for s in runs {
-        let nodes = by_eval.remove(&s.evaluation_id).unwrap_or_default();
+    let mut chosen: Vec<(i64, Vec<i64>)> = Vec::new();
+    for s in runs.iter_mut() {
+        let mut nodes = by_eval.remove(&s.evaluation_id).unwrap_or_default();
+        // In tree order, as the tree is recorded: it breaks ties between equal leaves.
+        nodes.sort_unstable_by_key(|(seq, _)| *seq);
+        let (seqs, nodes): (Vec<i64>, Vec<NodeRecord>) = nodes.into_iter().unzip();
+        let seq_of: HashMap<&str, i64> = nodes.iter().map(|n| n.key.as_str()).zip(seqs).collect();
         let failing = crate::failing_leaves(&nodes, "");
         s.failing_leaves = failing.len() as u32;
-        s.where_to_look = failing
-            .into_iter()
+        let named = failing
+            .iter()
             .take(WHERE_TO_LOOK)
-            .map(LeafBrief::of)
+            .map(|n| seq_of[n.key.as_str()])
+            .collect();
+        chosen.push((s.evaluation_id, named));
+    }
+    // Then those leaves whole, by primary key: title, sensor and details say what and where.
+    let mut full = named_nodes(c, &chosen)?;
+    for (s, (id, seqs)) in runs.iter_mut().zip(&chosen) {
+        s.where_to_look = seqs
+            .iter()
+            .filter_map(|seq| full.remove(&(*id, *seq)))
+            .map(|n| LeafBrief::of(&n))
             .collect();
     }
+    // Since when: the page's runs walked back together.
+    let asks: Vec<(u32, Vec<&str>)> = runs
+        .iter()
+        .map(|s| {
+            (
+                s.run,
+                s.where_to_look.iter().map(|l| l.key.as_str()).collect(),
+            )
+        })
+        .collect();
+    let mut streaks = crate::streaks::of_runs(c, &asks, STREAK_WINDOW)?;
+    for (s, found) in runs.iter_mut().zip(streaks.iter_mut()) {
+        for l in &mut s.where_to_look {
+            l.streak = found.remove(&l.key);
+        }
+    }
     Ok(())
+}
+
+/// The nodes at `seqs` of each evaluation, by (evaluation, seq). Evaluations made with one
+/// configuration name leaves at the same positions: one term for each set of positions keeps
+/// the query short (SQLite plans a term per evaluation slowly).
+fn named_nodes(
+    c: &mut dyn Conn,
+    chosen: &[(i64, Vec<i64>)],
+) -> Result<HashMap<(i64, i64), NodeRecord>, StoreError> {
+    let mut by_seqs: HashMap<&[i64], Vec<i64>> = HashMap::new();
+    for (id, seqs) in chosen.iter().filter(|(_, seqs)| !seqs.is_empty()) {
+        by_seqs.entry(seqs).or_default().push(*id);
+    }
+    let mut out = HashMap::new();
+    if by_seqs.is_empty() {
+        return Ok(out);
+    }
+    let mut params = Vec::new();
+    let mut terms = Vec::new();
+    for (seqs, ids) in by_seqs {
+        let first = params.len() + 1;
+        params.extend(ids.iter().map(|&id| Param::int(id)));
+        params.extend(seqs.iter().map(|&s| Param::int(s)));
+        terms.push(format!(
+            "(evaluation_id IN ({}) AND seq IN ({}))",
+            marks(first, ids.len()),
+            marks(first + ids.len(), seqs.len())
+        ));
+    }
+    let sql = format!(
+        "SELECT key, parent, title, sensor, check_name, path, score, level, warnings, errors,
+             weight, CAST(details AS TEXT), evaluation_id, seq
+         FROM nodes WHERE {}",
+        terms.join(" OR ")
+    );
+    for r in c.rows(&sql, &params)? {
+        out.insert((r.i64(12)?, r.i64(13)?), node(&r)?);
+    }
+    Ok(out)
 }
 
 /// Fill in each summary's top-level branches, in one query.

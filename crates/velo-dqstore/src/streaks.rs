@@ -2,14 +2,23 @@
 //! walking back over the runs evaluated before it. The shift's first question about a problem
 //! is whether it is new in this run or has been there for days (and is then likely known,
 //! signed off or being fixed).
+//!
+//! The walk reads the failing nodes of the earlier evaluations through the index of failing
+//! nodes (`nodes_failing`), by key: a leaf that is OK there, or that an evaluation made with
+//! another configuration does not have, ends its streak. A page of runs (the overview) walks
+//! all its runs' leaves together, in a handful of queries, since neighbouring runs share most
+//! of the runs before them.
 
-use crate::sql::{marks, Conn, Param, Row};
+use crate::sql::{marks, Conn, Param};
 use crate::{NodeRecord, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How many earlier runs a streak is followed back through; a longer one is reported `open`.
 pub const STREAK_WINDOW: u32 = 500;
+
+/// Most parameters one query binds for a list of evaluations or of keys.
+const CHUNK: usize = 500;
 
 /// A leaf's unbroken run of failures (WARNING or ERROR) up to and including the run asked about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,9 +39,7 @@ fn failing(level: &str) -> bool {
 }
 
 /// The streaks of the leaves `keys` of `run`'s evaluation `nodes` (its current one), by key.
-/// Runs whose evaluation failed are passed over: they say nothing about any leaf. A leaf that
-/// an earlier run does not have (another configuration) or had OK ends its streak there. No
-/// key in the tree (a clean run): nothing is read.
+/// Keys not in the tree are left out; no key in it (a clean run): nothing is read.
 pub(crate) fn streaks(
     c: &mut dyn Conn,
     run: u32,
@@ -40,128 +47,216 @@ pub(crate) fn streaks(
     keys: &[&str],
     window: u32,
 ) -> Result<HashMap<String, Streak>, StoreError> {
-    // Evaluations made with one configuration hold a leaf at the same position (`seq`, its
-    // index in the recorded tree): probe there first, by primary key.
-    let positions: HashMap<&str, i64> = nodes
+    let in_tree: HashSet<&str> = nodes.iter().map(|n| n.key.as_str()).collect();
+    let keys: Vec<&str> = keys
         .iter()
-        .enumerate()
-        .map(|(i, n)| (n.key.as_str(), i as i64))
+        .copied()
+        .filter(|k| in_tree.contains(k))
         .collect();
-    let mut open: Vec<(&str, Streak)> = keys
-        .iter()
-        .filter(|k| positions.contains_key(*k))
-        .map(|&k| {
-            let s = Streak {
-                since_run: run,
-                runs: 1,
-                open: false,
-                since_ms: None,
-            };
-            (k, s)
-        })
-        .collect();
-    if open.is_empty() {
-        return Ok(HashMap::new());
+    Ok(of_runs(c, &[(run, keys)], window)?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// The streaks of several runs' failing leaves, one map per `(run, keys)` asked, in order: the
+/// caller knows that each key fails in its run's current evaluation. Runs whose evaluation
+/// failed are passed over: they say nothing about any leaf.
+pub(crate) fn of_runs(
+    c: &mut dyn Conn,
+    asks: &[(u32, Vec<&str>)],
+    window: u32,
+) -> Result<Vec<HashMap<String, Streak>>, StoreError> {
+    let mut out = vec![HashMap::new(); asks.len()];
+    let mut lists: Vec<Earlier> = Vec::new();
+    let mut walks: Vec<Walk> = Vec::new();
+    let mut order: Vec<usize> = (0..asks.len()).filter(|&i| !asks[i].1.is_empty()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(asks[i].0));
+    for i in order {
+        let (run, keys) = &asks[i];
+        let (list, start) = place(c, &mut lists, *run, window)?;
+        let mut seen = HashSet::new();
+        let open = keys
+            .iter()
+            .filter(|k| seen.insert(**k))
+            .map(|&k| {
+                (
+                    k,
+                    Streak {
+                        since_run: *run,
+                        runs: 1,
+                        open: false,
+                        since_ms: None,
+                    },
+                )
+            })
+            .collect();
+        walks.push(Walk {
+            ask: i,
+            list,
+            next: start,
+            limit: start + window as usize,
+            open,
+        });
     }
-    let earlier: Vec<(u32, i64)> = c
-        .rows(
-            "SELECT run, evaluation_id FROM current_evaluations
-             WHERE run < $1 AND verdict <> 'FAILED' ORDER BY run DESC LIMIT $2",
-            &[Param::int(run), Param::int(window)],
-        )?
-        .iter()
-        .map(|r| Ok((r.u32(0)?, r.i64(1)?)))
-        .collect::<Result<_, StoreError>>()?;
-    let mut done: HashMap<String, Streak> = HashMap::new();
+    // Failing (evaluation, key) pairs, for the evaluations read so far and the keys still
+    // followed: those only shrink, so an evaluation read once is never read again.
+    let mut read: HashSet<i64> = HashSet::new();
+    let mut failed: HashSet<(i64, &str)> = HashSet::new();
     // Most problems are new: look one run back first, then ever further.
-    let mut at = 0;
     let mut batch = 1;
-    while at < earlier.len() && !open.is_empty() {
-        let runs = &earlier[at..(at + batch).min(earlier.len())];
-        let ids: Vec<i64> = runs.iter().map(|&(_, id)| id).collect();
-        let wanted: Vec<&str> = open.iter().map(|(k, _)| *k).collect();
-        let levels = levels(c, &ids, &wanted, &positions)?;
-        for &(r, id) in runs {
-            let mut still = Vec::with_capacity(open.len());
-            for (k, mut s) in open {
-                if levels.get(&(id, k)).is_some_and(|l| failing(l)) {
-                    s.since_run = r;
-                    s.runs += 1;
-                    still.push((k, s));
-                } else {
-                    done.insert(k.to_owned(), s);
+    while walks.iter().any(|w| !w.open.is_empty()) {
+        let mut ids = Vec::new();
+        for w in walks.iter().filter(|w| !w.open.is_empty()) {
+            let upto = (w.next + batch).min(w.limit);
+            let list = &mut lists[w.list];
+            list.fill(c, upto)?;
+            let end = upto.min(list.runs.len());
+            ids.extend(
+                list.runs[w.next.min(end)..end]
+                    .iter()
+                    .map(|&(_, id)| id)
+                    .filter(|id| read.insert(*id)),
+            );
+        }
+        let keys: HashSet<&str> = walks
+            .iter()
+            .flat_map(|w| w.open.iter().map(|(k, _)| *k))
+            .collect();
+        failing_pairs(c, &ids, &keys.into_iter().collect::<Vec<_>>(), &mut failed)?;
+        for w in walks.iter_mut().filter(|w| !w.open.is_empty()) {
+            let list = &lists[w.list];
+            let end = (w.next + batch).min(w.limit).min(list.runs.len());
+            for &(r, id) in &list.runs[w.next.min(end)..end] {
+                let out = &mut out[w.ask];
+                w.open.retain_mut(|(k, s)| {
+                    let still = failed.contains(&(id, *k));
+                    if still {
+                        s.since_run = r;
+                        s.runs += 1;
+                    } else {
+                        out.insert((*k).to_owned(), s.clone());
+                    }
+                    still
+                });
+            }
+            w.next = end;
+            let reached_window = w.next >= w.limit;
+            if reached_window || (list.end && w.next >= list.runs.len()) {
+                for (k, mut s) in w.open.drain(..) {
+                    s.open = reached_window;
+                    out[w.ask].insert(k.to_owned(), s);
                 }
             }
-            open = still;
         }
-        at += runs.len();
         batch = (batch * 4).min(crate::MAX_PAGE as usize);
     }
-    let reached_window = earlier.len() as u32 >= window;
-    for (k, mut s) in open {
-        s.open = reached_window;
-        done.insert(k.to_owned(), s);
-    }
-    let mut starts: Vec<u32> = done.values().map(|s| s.since_run).collect();
+    let mut starts: Vec<u32> = out
+        .iter()
+        .flat_map(|m| m.values().map(|s| s.since_run))
+        .collect();
     starts.sort_unstable();
     starts.dedup();
     let times = start_times(c, &starts)?;
-    for s in done.values_mut() {
+    for s in out.iter_mut().flat_map(|m| m.values_mut()) {
         s.since_ms = times.get(&s.since_run).copied();
     }
-    Ok(done)
+    Ok(out)
 }
 
-/// The level of each of `keys` in each evaluation of `ids`, by (evaluation, key): probed at
-/// the key's position, then, for what was not found there, by key in those evaluations.
-fn levels<'k>(
+/// One run's leaves being followed back through a list of earlier runs.
+struct Walk<'k> {
+    ask: usize,
+    list: usize,
+    /// The next entry of the list to look at, and the first one past the window.
+    next: usize,
+    limit: usize,
+    open: Vec<(&'k str, Streak)>,
+}
+
+/// The evaluated runs below `top`, newest first, read from the store as far as a walk needs.
+struct Earlier {
+    top: u32,
+    runs: Vec<(u32, i64)>,
+    /// Every such run is read.
+    end: bool,
+}
+
+impl Earlier {
+    fn fill(&mut self, c: &mut dyn Conn, upto: usize) -> Result<(), StoreError> {
+        while !self.end && self.runs.len() < upto {
+            let below = self.runs.last().map_or(self.top, |&(r, _)| r);
+            let want = (upto - self.runs.len()).max(64);
+            let rows = c.rows(
+                "SELECT run, evaluation_id FROM current_evaluations
+                 WHERE run < $1 AND verdict <> 'FAILED' ORDER BY run DESC LIMIT $2",
+                &[Param::int(below), Param::int(want as i64)],
+            )?;
+            self.end = rows.len() < want;
+            for r in rows {
+                self.runs.push((r.u32(0)?, r.i64(1)?));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the runs before `run` start: in the list of a newer run asked about when it reaches
+/// down to `run` within `window` more runs (neighbours on a page share their past), else in a
+/// new list. Runs are placed newest first.
+fn place(
+    c: &mut dyn Conn,
+    lists: &mut Vec<Earlier>,
+    run: u32,
+    window: u32,
+) -> Result<(usize, usize), StoreError> {
+    if let Some(list) = lists.last_mut() {
+        let bottom = list.runs.last().map_or(list.top, |&(r, _)| r);
+        if list.end || bottom <= run || bottom - run <= window {
+            while !list.end && list.runs.last().is_none_or(|&(r, _)| r >= run) {
+                let more = list.runs.len() + 64;
+                list.fill(c, more)?;
+            }
+            let start = list.runs.partition_point(|&(r, _)| r >= run);
+            return Ok((lists.len() - 1, start));
+        }
+    }
+    lists.push(Earlier {
+        top: run,
+        runs: Vec::new(),
+        end: false,
+    });
+    Ok((lists.len() - 1, 0))
+}
+
+/// Add to `failed` which of `keys` fail in the evaluations `ids`.
+fn failing_pairs<'k>(
     c: &mut dyn Conn,
     ids: &[i64],
     keys: &[&'k str],
-    positions: &HashMap<&str, i64>,
-) -> Result<HashMap<(i64, &'k str), String>, StoreError> {
+    failed: &mut HashSet<(i64, &'k str)>,
+) -> Result<(), StoreError> {
     let by_name: HashMap<&str, &'k str> = keys.iter().map(|&k| (k, k)).collect();
-    let mut found = HashMap::new();
-    let keep = |r: &Row, found: &mut HashMap<(i64, &'k str), String>| {
-        let key = r.text(1)?;
-        if let Some(&k) = by_name.get(key.as_str()) {
-            found.insert((r.i64(0)?, k), r.text(2)?);
-        }
-        Ok::<_, StoreError>(())
-    };
-    for chunk in keys.chunks(crate::MAX_PAGE as usize) {
-        let mut params: Vec<Param> = ids.iter().map(|&id| Param::int(id)).collect();
-        let id_marks = marks(1, ids.len());
-        params.extend(chunk.iter().map(|k| Param::int(positions[k])));
-        let seq_marks = marks(ids.len() + 1, chunk.len());
-        let sql = format!(
-            "SELECT evaluation_id, key, level FROM nodes
-             WHERE evaluation_id IN ({id_marks}) AND seq IN ({seq_marks})"
-        );
-        for r in c.rows(&sql, &params)? {
-            keep(&r, &mut found)?;
-        }
-    }
-    let missing: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|&id| keys.iter().any(|&k| !found.contains_key(&(id, k))))
-        .collect();
-    for &id in &missing {
-        for chunk in keys.chunks(crate::MAX_PAGE as usize) {
-            let mut params = vec![Param::int(id)];
-            params.extend(chunk.iter().map(|k| Param::text(k)));
+    for ids in ids.chunks(CHUNK) {
+        for keys in keys.chunks(CHUNK) {
+            let mut params: Vec<Param> = ids.iter().map(|&id| Param::int(id)).collect();
+            params.extend(keys.iter().map(|k| Param::text(k)));
+            // `level <> 'OK'` as the partial index `nodes_failing` says it, so that it is used.
             let sql = format!(
                 "SELECT evaluation_id, key, level FROM nodes
-                 WHERE evaluation_id = $1 AND key IN ({})",
-                marks(2, chunk.len())
+                 WHERE level <> 'OK' AND evaluation_id IN ({}) AND key IN ({})",
+                marks(1, ids.len()),
+                marks(ids.len() + 1, keys.len())
             );
             for r in c.rows(&sql, &params)? {
-                keep(&r, &mut found)?;
+                if let Some(&k) = by_name.get(r.text(1)?.as_str()) {
+                    if failing(&r.text(2)?) {
+                        failed.insert((r.i64(0)?, k));
+                    }
+                }
             }
         }
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The start times of `runs` that have run info with one.

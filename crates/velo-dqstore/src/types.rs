@@ -178,6 +178,8 @@ pub struct LeafBrief {
     /// Where the check found it worst or how many channels are bad ("channels 256-287",
     /// "sensor 7", "64 channels"), when it says.
     pub place: Option<String>,
+    /// Since when it has been failing, run after run.
+    pub streak: Option<crate::Streak>,
 }
 
 impl LeafBrief {
@@ -188,6 +190,7 @@ impl LeafBrief {
             level: n.level.clone(),
             sensor: n.sensor,
             place: n.place(),
+            streak: None,
         }
     }
 }

@@ -79,7 +79,10 @@ fn processes_opening_a_new_file_at_once_all_open_it() {
             );
         }
         let store = velo_dqstore::Store::open(&url).unwrap();
-        assert_eq!(store.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            store.applied_migrations().unwrap(),
+            vec![1, 2, 3, 4, 5, 6, 7]
+        );
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
     }

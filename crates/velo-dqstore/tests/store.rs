@@ -81,6 +81,7 @@ suite!(
     trend_history_before_a_run,
     streaks_say_since_when_a_leaf_has_failed,
     a_page_names_each_runs_failing_leaves,
+    a_page_says_since_when_its_named_leaves_have_failed,
 );
 
 fn node(key: &str, parent: Option<&str>, score: f64, level: &str) -> NodeRecord {
@@ -707,7 +708,7 @@ fn concurrent_openers_migrate_once(db: &Db) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for s in &stores {
-        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(s.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
     }
     stores[0].record(&evaluation(3, 1.0, "ERROR")).unwrap();
     assert!(stores[3].current(3).unwrap().is_some());
@@ -718,7 +719,10 @@ fn reopening_migrates_nothing_twice(db: &Db) {
     store.record(&evaluation(9, 70.0, "WARNING")).unwrap();
     drop(store);
     let again = open(db);
-    assert_eq!(again.applied_migrations().unwrap(), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        again.applied_migrations().unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7]
+    );
     assert_eq!(again.history(9).unwrap().len(), 1);
 }
 
@@ -1292,4 +1296,87 @@ fn a_page_names_each_runs_failing_leaves(db: &Db) {
     let chosen = s.summaries(&[2, 1]).unwrap();
     assert_eq!(named(&chosen[0]), named(bad));
     assert!(chosen[1].where_to_look.is_empty());
+}
+
+fn a_page_says_since_when_its_named_leaves_have_failed(db: &Db) {
+    let s = open(db);
+    // Two leaves failing on their own patterns over runs 1-40, run 10's evaluation failed and
+    // run 20 never evaluated; then runs 2000-2001, far past the window from the rest.
+    let level = |run: u32, leaf: u32| match (run * (3 + leaf) + leaf) % 7 {
+        _ if run >= 2000 && leaf == 0 => "ERROR",
+        0 | 1 => "OK",
+        2 | 3 => "WARNING",
+        _ => "ERROR",
+    };
+    let runs: Vec<u32> = (1..=40).filter(|&r| r != 20).chain([2000, 2001]).collect();
+    for &run in &runs {
+        if run == 10 {
+            s.record(&failed(run, "unreadable")).unwrap();
+            continue;
+        }
+        let mut e = evaluation(run, 40.0, "ERROR");
+        if let EvalOutcome::Evaluated { nodes, .. } = &mut e.outcome {
+            // A branch fails when a leaf below does, as the combiner has it.
+            let worst = [level(run, 0), level(run, 1)]
+                .into_iter()
+                .max_by_key(|l| ["OK", "WARNING", "ERROR"].iter().position(|x| x == l))
+                .unwrap();
+            *nodes = vec![
+                node("", None, 40.0, worst),
+                node("noise", Some(""), 40.0, worst),
+                node("noise.a", Some("noise"), 30.0, level(run, 0)),
+                node("noise.b", Some("noise"), 40.0, level(run, 1)),
+            ];
+        }
+        s.record(&e).unwrap();
+    }
+    // What each leaf's streak is, counted the plain way.
+    let expected = |run: u32, leaf: u32| -> (u32, u32) {
+        let mut since = (run, 1);
+        for &r in runs.iter().rev().filter(|&&r| r < run && r != 10) {
+            if level(r, leaf) == "OK" {
+                break;
+            }
+            since = (r, since.1 + 1);
+        }
+        since
+    };
+    let mut checked = 0;
+    for level_filter in [None, Some("ERROR"), Some("WARNING")] {
+        let mut cursor = None;
+        loop {
+            // Pages of seven: streaks cross from one page into the runs of the next.
+            let page = s
+                .runs(&RunQuery {
+                    limit: 7,
+                    cursor,
+                    level: level_filter.map(Into::into),
+                    ..Default::default()
+                })
+                .unwrap();
+            for r in &page.runs {
+                for l in &r.where_to_look {
+                    let leaf = if l.key == "noise.a" { 0 } else { 1 };
+                    let streak = l.streak.as_ref().expect("a named leaf has a streak");
+                    assert_eq!(
+                        (streak.since_run, streak.runs, streak.open),
+                        (expected(r.run, leaf).0, expected(r.run, leaf).1, false),
+                        "run {} leaf {}, filter {level_filter:?}",
+                        r.run,
+                        l.key
+                    );
+                    checked += 1;
+                }
+            }
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+    }
+    assert!(checked > 60, "{checked} streaks checked");
+    // Run 2001's continues through run 2000 and ends at run 40 (OK), 1,960 runs back: the only
+    // evaluated run before 2000, so within the window.
+    assert_eq!(expected(2001, 0), (2000, 2));
+    assert_eq!(level(40, 0), "OK");
 }

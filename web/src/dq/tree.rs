@@ -110,6 +110,9 @@ pub struct Problem<'a> {
     /// How many bad channels a channel check counted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// Where to look, in words, as the pages say it: `worst_place`, else "64 channels".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// Since when the leaf has been failing, run after run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub streak: Option<Streak>,
@@ -141,6 +144,7 @@ pub fn problems<'a>(
             worst_channels: n.worst_channels(),
             worst_place: n.worst_place(),
             count: n.bad_channel_count(),
+            place: n.place(),
             streak: streaks.remove(&n.key),
         })
         .collect())

@@ -63,8 +63,13 @@ test('the overview shows every run with its status, scores and automatic comment
   assert.deepEqual(err.cells.slice(4, 6), ['70', '30']);
   assert.match(err.branchClasses[0], /level-warning/);
   assert.match(err.branchClasses[1], /level-error/);
-  // The low branches, then where to look: the failing leaves worst first, titles as text.
-  assert.equal(err.cells[6], `Low DQ scores: Pedestals 70%, Noise 30% Where to look: ${HOSTILE} (sensor 7); ${HOSTILE} (sensor 7)`);
+  // The low branches, then where to look: the failing leaves worst first, titles as text,
+  // each with since when it has failed: the noise leaf failed in the run before too (the run
+  // between them failed to evaluate, which says nothing), the pedestals leaf is new.
+  assert.equal(err.cells[6], `Low DQ scores: Pedestals 70%, Noise 30% Where to look: ${HOSTILE} (sensor 7, since run ${RUNS[3]}); ${HOSTILE} (sensor 7, new)`);
+  const since = page.locator(`tr[data-run="${RUNS[2]}"] .where-since`);
+  assert.equal(await since.getAttribute('title'), 'failing for 2 runs');
+  assert.equal(await since.locator('a').getAttribute('href'), `/run_view/${RUNS[3]}/dqs`);
   assert.equal(r.find((x) => x.run === RUNS[1]).cells[6], 'file unreadable: <b>bad</b>');
   assert.equal(await page.locator('#overview-rows b, #overview-rows img').count(), 0, 'stored text is text');
   // The run links to its DQ page.
@@ -240,7 +245,7 @@ test('a run evaluated while the overview is open appears without a reload', asyn
   stack.importDq({ evaluations: [evaluation(RUNS[0], { branches: branches([90, 'OK'], [60, 'WARNING']), reference: REF })] });
   await waitFor('the new result on the page', async () => (await badge()) === 'Minor problems', 20000);
   assert.equal(await page.evaluate(() => window.notReloaded), true);
-  assert.equal(clean(await page.locator(`tr[data-run="${RUNS[0]}"] .comments`).textContent()), 'Low DQ scores: Noise 60% Where to look: Noise of sensor 5');
+  assert.equal(clean(await page.locator(`tr[data-run="${RUNS[0]}"] .comments`).textContent()), `Low DQ scores: Noise 60% Where to look: Noise of sensor 5 (since run ${RUNS[3]})`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
