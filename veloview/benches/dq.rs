@@ -18,6 +18,7 @@ fn bench(c: &mut Criterion) {
             first_run: 123980,
             seed: 1,
             problems: Problems::Explicit(Vec::new()),
+            events: None,
         },
     )
     .unwrap();

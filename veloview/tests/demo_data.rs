@@ -428,6 +428,8 @@ fn bad_arguments_are_refused_with_a_message() {
         vec!["--seed"],
         vec!["--colour", "blue"],
         vec!["--runs", "1", "--first-run", "4294967295"],
+        vec!["--runs", "1", "--events", "0"],
+        vec!["--runs", "1", "--events", "few"],
     ] {
         let out = demo_data(&d, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");

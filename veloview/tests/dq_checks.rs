@@ -660,6 +660,83 @@ fn isolated_low_channels_stay_ok() {
     assert_eq!((level(&o), o.bad_channels.len()), (Level::Ok, 0));
 }
 
+/// OccPerChannelSens of a run of `events` events, as a TH1F: each channel's hits (Poisson, mean
+/// `hits(ch)`) × 100 / events, in percent.
+fn occupancy(seed: u64, events: f64, hits: impl Fn(usize) -> f64) -> Histogram {
+    let mut rng = Rng(seed);
+    let mut h = Histogram::new_1d(
+        "TH1F",
+        "OccPerChannelSens7",
+        "",
+        Axis::uniform(CHANNELS, -0.5, CHANNELS as f64 - 0.5),
+    );
+    for ch in 0..CHANNELS {
+        // Knuth's Poisson draw: the means here are small.
+        let (limit, mut k, mut p) = ((-hits(ch)).exp(), 0u32, 1.0);
+        loop {
+            p *= rng.uniform();
+            if p <= limit {
+                break;
+            }
+            k += 1;
+        }
+        // Stored in single precision, as a TH1F holds it.
+        h.set_content(ch + 1, f64::from((f64::from(k) * 100.0 / events) as f32));
+    }
+    h
+}
+
+#[test]
+fn a_short_runs_quiet_strips_are_not_dead_but_a_dead_link_is() {
+    // 1,500 events: 1.5 to 3 hits expected per strip, most of them with none at the low end.
+    let dead = 256..288;
+    let h = occupancy(21, 1500.0, |ch| {
+        if dead.contains(&ch) {
+            0.0
+        } else {
+            1.5 + 1.5 * (ch % 128) as f64 / 128.0
+        }
+    });
+    let args = json!({"below": 0.005, "min_expected_hits": 12.0});
+    let o = check("dead_channels", args).evaluate(&h, None);
+    let bins: Vec<usize> = o.bad_channels.iter().map(|b| b.bin - 1).collect();
+    assert_eq!(bins, dead.clone().collect::<Vec<_>>(), "{:?}", o.details);
+    assert_eq!(
+        level(&o),
+        Level::Warning,
+        "a dead link's worth of adjacent channels"
+    );
+    assert!(
+        (detail(&o, "hit_step") - 100.0 / 1500.0).abs() < 1e-6,
+        "{:?}",
+        o.details
+    );
+    assert!(detail(&o, "quiet_by_chance") > 100.0, "{:?}", o.details);
+    // Without the hits in view, every strip that happened to have none is dead.
+    let plain = check("dead_channels", json!({"below": 0.005})).evaluate(&h, None);
+    assert_eq!(level(&plain), Level::Error);
+    assert!(
+        plain.bad_channels.len() > 150,
+        "{}",
+        plain.bad_channels.len()
+    );
+    // A long run: one hit is a step far below the strips' content, so a lone dead strip
+    // (thousands of hits expected) is dead as before.
+    let long = occupancy(22, 1e6, |ch| if ch == 900 { 0.0 } else { 1500.0 });
+    let o = check(
+        "dead_channels",
+        json!({"below": 0.005, "min_expected_hits": 12.0}),
+    )
+    .evaluate(&long, None);
+    let bins: Vec<usize> = o.bad_channels.iter().map(|b| b.bin - 1).collect();
+    assert_eq!(bins, [900]);
+    // Contents that are no counts show no step: judged as without the setting.
+    let smooth = noise_profile(5, |ch| (ch == 40).then_some(0.0));
+    let o = check("dead_channels", json!({"min_expected_hits": 12.0})).evaluate(&smooth, None);
+    assert_eq!(o.bad_channels.len(), 1);
+    assert!(Check::parse("dead_channels", &json!({"min_expected_hits": -1.0})).is_err());
+}
+
 #[test]
 fn noisy_strips_are_found_against_their_neighbours() {
     let noisy = [100, 1024, 1900];

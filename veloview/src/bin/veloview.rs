@@ -18,11 +18,13 @@ const USAGE: &str = "usage:
   veloview dump FILE [PATH...]  print histograms as JSON
   veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
                     [--problem KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE]]... [--no-problems]
+                    [--events N]
                                 write the demo VELO DQM dataset (RunList.txt, run directories,
                                 demo-problems.json); KIND: noisy_sensor, dead_strips,
                                 shifted_pedestal, low_clusters, high_occupancy; FIRST-LAST
                                 narrows a sensor's problem to those chip channels (a link: 32,
-                                a chip: 128)
+                                a chip: 128); --events N: every run N events (default
+                                10,000-15,000), for short runs
 ";
 
 fn main() -> ExitCode {

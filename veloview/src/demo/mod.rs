@@ -29,6 +29,9 @@ pub struct Options {
     pub first_run: u32,
     pub seed: u64,
     pub problems: Problems,
+    /// Events in every run (a short run has few): the occupancies are hits over events. `None`:
+    /// 10,000–15,000, drawn per run from the seed.
+    pub events: Option<u32>,
 }
 
 /// Which problems the dataset carries.
@@ -154,6 +157,7 @@ impl Default for Options {
             first_run: 123970,
             seed: 1,
             problems: Problems::Default,
+            events: None,
         }
     }
 }
@@ -178,7 +182,8 @@ struct FileJob {
 }
 
 pub const USAGE: &str = "veloview demo-data OUT_DIR [--runs N] [--first-run R] [--seed S]
-                    [--problem KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE]]... [--no-problems]";
+                    [--problem KIND:RUN[:SENSOR[:FIRST-LAST]][=MAGNITUDE]]... [--no-problems]
+                    [--events N]";
 
 /// `veloview demo-data OUT_DIR ...` (see [`USAGE`]): writes the dataset and says on stderr what
 /// it wrote.
@@ -208,6 +213,14 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
             "--seed" => {
                 let v = value("--seed")?;
                 opts.seed = v.parse().map_err(|_| bad("--seed", v))?;
+            }
+            "--events" => {
+                let v = value("--events")?;
+                let n: u32 = v.parse().map_err(|_| bad("--events", v))?;
+                if n == 0 {
+                    return Err(format!("--events: a run needs at least one event\n{usage}"));
+                }
+                opts.events = Some(n);
             }
             "--problem" => explicit.push(ProblemSpec::parse(value("--problem")?)?),
             "--no-problems" => none = true,
@@ -337,7 +350,10 @@ fn write_file(job: &FileJob, opts: &Options, problems: &[Problem]) -> Result<(),
         .cloned()
         .collect();
     // Both passes of a run see the same events.
-    let events = 10000.0 + Rng::derive(opts.seed, job.run as u64, 99).below(5000) as f64;
+    let events = opts.events.map_or_else(
+        || 10000.0 + Rng::derive(opts.seed, job.run as u64, 99).below(5000) as f64,
+        f64::from,
+    );
     let spec = run_file::RunSpec {
         run: job.run,
         seed: opts.seed,

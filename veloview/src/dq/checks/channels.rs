@@ -164,18 +164,82 @@ const DEAD_LIMITS: [Option<u64>; 4] = [Some(20), Some(100), Some(32), Some(64)];
 /// `below_fraction_of_median` × the median content (0.25 when neither is given). A dead
 /// channel's noise is ≈ 0 against ~2 ADC counts and its occupancy 0, so a quarter of the median
 /// separates them from live channels without tripping on statistical fluctuations.
+///
+/// `min_expected_hits`, for a histogram of counts scaled to a rate (occupancy: hits / events ×
+/// 100): in a short run a live strip of low occupancy often has no hit at all. Adjacent
+/// channels below the threshold then count as dead only if, live, they would have expected at
+/// least this many hits between them: their number × the content of the nearest live channels
+/// (the median of up to 4 on each side), in units of one hit. One hit is the histogram's own
+/// step: the smallest gap between its distinct contents (a count scaled by a constant takes
+/// only multiples of it). Zero hits where 12 were expected happens by chance once in 160,000;
+/// a dead link or chip expects hundreds even in a short run. Contents that show no step (no
+/// counts) are judged as without it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeadChannels {
     #[serde(default)]
     pub below: Option<f64>,
     #[serde(default)]
     pub below_fraction_of_median: Option<f64>,
+    #[serde(default)]
+    pub min_expected_hits: Option<f64>,
     #[serde(flatten)]
     pub limits: Limits,
 }
 
 pub fn dead_keys() -> Vec<&'static str> {
-    keys(&["below", "below_fraction_of_median"])
+    keys(&["below", "below_fraction_of_median", "min_expected_hits"])
+}
+
+/// Live channels on each side whose median stands for a quiet run's expected content.
+const NEAREST_LIVE: usize = 4;
+
+/// One hit's worth of content: the smallest gap between distinct positive contents, or the
+/// smallest content if that is smaller. `None` without a positive content.
+fn hit_step(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|&c| c > 0.0).collect();
+    v.sort_by(f64::total_cmp);
+    let smallest = *v.first()?;
+    // Single-precision contents (TH1F) of equal counts may differ in their last bits.
+    let gap = v
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|&g| g > 1e-6 * v[v.len() - 1])
+        .fold(f64::INFINITY, f64::min);
+    Some(smallest.min(gap))
+}
+
+/// Which of the `quiet` channels are dead beyond chance (see [`DeadChannels`]), and the step
+/// taken for one hit.
+fn dead_beyond_chance(values: &[f64], quiet: &[bool], min_hits: f64) -> (Vec<bool>, Option<f64>) {
+    let Some(step) = hit_step(values) else {
+        return (quiet.to_vec(), None);
+    };
+    let mut dead = vec![false; values.len()];
+    let mut i = 0;
+    while i < values.len() {
+        if !quiet[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < values.len() && quiet[i] {
+            i += 1;
+        }
+        let live = |ch: &usize| !quiet[*ch];
+        let near: Vec<f64> = (0..start)
+            .rev()
+            .filter(live)
+            .take(NEAREST_LIVE)
+            .chain((i..values.len()).filter(live).take(NEAREST_LIVE))
+            .map(|ch| values[ch])
+            .collect();
+        // No live channel at all: nothing says the sensor could have had hits; keep it dead.
+        let expected = (i - start) as f64 * median(&near) / step;
+        if near.is_empty() || expected >= min_hits {
+            dead[start..i].fill(true);
+        }
+    }
+    (dead, Some(step))
 }
 
 impl DeadChannels {
@@ -188,6 +252,9 @@ impl DeadChannels {
         if let Some(f) = self.below_fraction_of_median {
             args::non_negative("dead_channels", "below_fraction_of_median", f)?;
         }
+        if let Some(n) = self.min_expected_hits {
+            args::non_negative("dead_channels", "min_expected_hits", n)?;
+        }
         self.limits.resolve("dead_channels", DEAD_LIMITS)?;
         Ok(self)
     }
@@ -199,11 +266,24 @@ impl DeadChannels {
             .into_iter()
             .flatten()
             .fold(f64::NEG_INFINITY, f64::max);
-        let (bad, run) = collect(data, &values, "dead", |_, c| c < threshold);
+        let quiet: Vec<bool> = values.iter().map(|&c| c < threshold).collect();
+        let Some(min_hits) = self.min_expected_hits else {
+            let (bad, run) = collect(data, &values, "dead", |i, _| quiet[i]);
+            return self
+                .limits
+                .outcome(bad, values.len(), run)
+                .with("threshold", threshold)
+                .with("median", med);
+        };
+        let (dead, step) = dead_beyond_chance(&values, &quiet, min_hits);
+        let (bad, run) = collect(data, &values, "dead", |i, _| dead[i]);
+        let by_chance = quiet.iter().filter(|&&q| q).count() - bad.len();
         self.limits
             .outcome(bad, values.len(), run)
             .with("threshold", threshold)
             .with("median", med)
+            .with("hit_step", step)
+            .with("quiet_by_chance", by_chance)
     }
 }
 
