@@ -738,6 +738,40 @@ fn a_short_runs_quiet_strips_are_not_dead_but_a_dead_link_is() {
 }
 
 #[test]
+fn two_short_runs_differ_by_their_counting_noise_and_that_is_no_problem() {
+    // Two 1,000-event runs of the same detector: 2 to 12 hits expected per strip.
+    let mean = |ch: usize| 2.0 + 10.0 * (ch % 128) as f64 / 128.0;
+    let (run, reference) = (occupancy(31, 1000.0, mean), occupancy(32, 1000.0, mean));
+    let plain = json!({"max": 0.3, "tolerance": 0.3});
+    let o = check("difference_rms", plain).evaluate(&run, Some(&reference));
+    assert!(detail(&o, "difference_rms") > 0.3, "{:?}", o.details);
+    let args = json!({"max": 0.3, "tolerance": 0.3, "beyond_counting": true});
+    let o = check("difference_rms", args.clone()).evaluate(&run, Some(&reference));
+    assert_eq!(o.score.value(), 100.0, "{:?}", o.details);
+    // What counting alone makes: √(mean content × one hit, for each run), 0.1 % a hit here.
+    let expected = (2.0 * 0.1 * 0.7f64).sqrt();
+    assert!(
+        (detail(&o, "counting_rms") - expected).abs() < 0.02,
+        "{:?}",
+        o.details
+    );
+    assert!(detail(&o, "beyond_counting_rms") < 0.1, "{:?}", o.details);
+    // A hot chip is well beyond it.
+    let hot = occupancy(33, 1000.0, |ch| {
+        mean(ch) * if ch / 128 == 5 { 4.0 } else { 1.0 }
+    });
+    let o = check("difference_rms", args.clone()).evaluate(&hot, Some(&reference));
+    assert!(o.score.value() < 50.0, "{:?}", o.details);
+    // Contents that are no counts show no step worth the name: next to nothing is taken off.
+    let (a, b) = (noise_profile(6, |_| None), noise_profile(7, |_| None));
+    let with = check("difference_rms", args).evaluate(&a, Some(&b));
+    let without =
+        check("difference_rms", json!({"max": 0.3, "tolerance": 0.3})).evaluate(&a, Some(&b));
+    let (w, wo) = (detail(&with, "value"), detail(&without, "value"));
+    assert!(w > 0.1 && (w - wo).abs() < 1e-3 * wo, "{w} against {wo}");
+}
+
+#[test]
 fn noisy_strips_are_found_against_their_neighbours() {
     let noisy = [100, 1024, 1900];
     let p = noise_profile(4, |ch| noisy.contains(&ch).then_some(5.0));

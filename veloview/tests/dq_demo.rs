@@ -356,7 +356,8 @@ fn a_link_gone_wrong_without_a_reference_run() {
 }
 
 /// A short run has few hits: a live strip of low occupancy (0.1-0.2 % on the outer strips) often
-/// has none in 1,500 events. It is not dead for that; a dead link or chip still is, and every
+/// has none in 1,000 events, and two such runs differ by Poisson noise near what the comparison
+/// with the reference allows. Neither is a problem; a dead link or chip still is, and every
 /// problem the issue names is found as in a long run.
 #[test]
 fn a_short_run_is_judged_on_what_its_hits_can_tell() {
@@ -375,7 +376,7 @@ fn a_short_run_is_judged_on_what_its_hits_can_tell() {
             first_run: 123970,
             seed: 23,
             problems: explicit(&specs),
-            events: Some(1500),
+            events: Some(1000),
         },
     );
     every_problem_found_and_nothing_else(&dir, &m);

@@ -5,6 +5,7 @@
 //! histograms of 2048 channels: 16 Beetle chips of 128 channels, 64 analogue links of 32.
 
 use super::args;
+use super::counts::hit_step;
 use super::guards::contents;
 use crate::dq::{BadChannel, Level, Outcome};
 use crate::hist::Histogram;
@@ -192,21 +193,6 @@ pub fn dead_keys() -> Vec<&'static str> {
 
 /// Live channels on each side whose median stands for a quiet run's expected content.
 const NEAREST_LIVE: usize = 4;
-
-/// One hit's worth of content: the smallest gap between distinct positive contents, or the
-/// smallest content if that is smaller. `None` without a positive content.
-fn hit_step(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|&c| c > 0.0).collect();
-    v.sort_by(f64::total_cmp);
-    let smallest = *v.first()?;
-    // Single-precision contents (TH1F) of equal counts may differ in their last bits.
-    let gap = v
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|&g| g > 1e-6 * v[v.len() - 1])
-        .fold(f64::INFINITY, f64::min);
-    Some(smallest.min(gap))
-}
 
 /// Which of the `quiet` channels are dead beyond chance (see [`DeadChannels`]), and the step
 /// taken for one hit.

@@ -10,6 +10,7 @@
 
 mod args;
 mod channels;
+mod counts;
 mod groups;
 mod guards;
 mod math;
