@@ -197,6 +197,10 @@ const NEAREST_LIVE: usize = 4;
 /// Which of the `quiet` channels are dead beyond chance (see [`DeadChannels`]), and the step
 /// taken for one hit.
 fn dead_beyond_chance(values: &[f64], quiet: &[bool], min_hits: f64) -> (Vec<bool>, Option<f64>) {
+    // Most sensors have no quiet channel: nothing to weigh, and no step to find.
+    if !quiet.contains(&true) {
+        return (quiet.to_vec(), None);
+    }
     let Some(step) = hit_step(values) else {
         return (quiet.to_vec(), None);
     };

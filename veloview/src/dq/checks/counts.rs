@@ -6,18 +6,36 @@
 /// smallest content if that is smaller (a count scaled by a constant takes only multiples of
 /// it). Contents that are no counts give a gap far below any content, so the statistics they
 /// imply are negligible. `None` without a positive content.
+///
+/// The gaps are taken over at most [`SAMPLE`] of the contents, evenly spread: a few hundred
+/// counts of one histogram still hold neighbouring values, and sorting a whole sensor's 2048
+/// for every occupancy leaf cost 5 ms of a run's 70 ms evaluation.
 pub(super) fn hit_step(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|&c| c > 0.0).collect();
-    v.sort_by(f64::total_cmp);
-    let smallest = *v.first()?;
+    let positive = || values.iter().copied().filter(|&c| c > 0.0);
+    let smallest = positive().fold(f64::INFINITY, f64::min);
+    if !smallest.is_finite() {
+        return None;
+    }
+    let stride = values.len().div_ceil(SAMPLE).max(1);
+    let mut v: Vec<f64> = values
+        .iter()
+        .step_by(stride)
+        .copied()
+        .filter(|&c| c > 0.0)
+        .collect();
+    v.sort_unstable_by(f64::total_cmp);
+    let largest = v.last().copied().unwrap_or(smallest);
     // Single-precision contents (TH1F) of equal counts may differ in their last bits.
     let gap = v
         .windows(2)
         .map(|w| w[1] - w[0])
-        .filter(|&g| g > 1e-6 * v[v.len() - 1])
+        .filter(|&g| g > 1e-6 * largest)
         .fold(f64::INFINITY, f64::min);
     Some(smallest.min(gap))
 }
+
+/// How many contents [`hit_step`] compares.
+const SAMPLE: usize = 256;
 
 #[cfg(test)]
 mod tests {
