@@ -17,9 +17,6 @@ use std::collections::{HashMap, HashSet};
 /// How many earlier runs a streak is followed back through; a longer one is reported `open`.
 pub const STREAK_WINDOW: u32 = 500;
 
-/// Most parameters one query binds for a list of evaluations or of keys.
-const CHUNK: usize = 500;
-
 /// A leaf's unbroken run of failures (WARNING or ERROR) up to and including the run asked about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Streak {
@@ -236,8 +233,8 @@ fn failing_pairs<'k>(
     failed: &mut HashSet<(i64, &'k str)>,
 ) -> Result<(), StoreError> {
     let by_name: HashMap<&str, &'k str> = keys.iter().map(|&k| (k, k)).collect();
-    for ids in ids.chunks(CHUNK) {
-        for keys in keys.chunks(CHUNK) {
+    for ids in ids.chunks(crate::MAX_PAGE as usize) {
+        for keys in keys.chunks(crate::MAX_PAGE as usize) {
             let mut params: Vec<Param> = ids.iter().map(|&id| Param::int(id)).collect();
             params.extend(keys.iter().map(|k| Param::text(k)));
             // `level <> 'OK'` as the partial index `nodes_failing` says it, so that it is used.

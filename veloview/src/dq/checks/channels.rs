@@ -257,23 +257,26 @@ impl DeadChannels {
             .flatten()
             .fold(f64::NEG_INFINITY, f64::max);
         let quiet: Vec<bool> = values.iter().map(|&c| c < threshold).collect();
-        let Some(min_hits) = self.min_expected_hits else {
-            let (bad, run) = collect(data, &values, "dead", |i, _| quiet[i]);
-            return self
-                .limits
-                .outcome(bad, values.len(), run)
-                .with("threshold", threshold)
-                .with("median", med);
+        let (dead, weighed) = match self.min_expected_hits {
+            Some(min_hits) => {
+                let (dead, step) = dead_beyond_chance(&values, &quiet, min_hits);
+                (dead, Some(step))
+            }
+            None => (quiet.clone(), None),
         };
-        let (dead, step) = dead_beyond_chance(&values, &quiet, min_hits);
         let (bad, run) = collect(data, &values, "dead", |i, _| dead[i]);
         let by_chance = quiet.iter().filter(|&&q| q).count() - bad.len();
-        self.limits
+        let out = self
+            .limits
             .outcome(bad, values.len(), run)
             .with("threshold", threshold)
-            .with("median", med)
-            .with("hit_step", step)
-            .with("quiet_by_chance", by_chance)
+            .with("median", med);
+        match weighed {
+            Some(step) => out
+                .with("hit_step", step)
+                .with("quiet_by_chance", by_chance),
+            None => out,
+        }
     }
 }
 

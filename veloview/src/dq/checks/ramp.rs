@@ -457,13 +457,13 @@ pub struct DifferenceRms {
 
 pub const DIFFERENCE_RMS_KEYS: &[&str] = &["min", "max", "tolerance", "beyond_counting"];
 
-/// The mean over `bins` of each bin's counting variance, c·q, for `h`.
-fn counting_variance(h: &Histogram, bins: &[usize]) -> f64 {
-    let Some(q) = hit_step(&contents(h)) else {
+/// The mean over the in-range contents `values` of each bin's counting variance, c·q.
+fn counting_variance(values: &[f64]) -> f64 {
+    let Some(q) = hit_step(values) else {
         return 0.0;
     };
-    let sum: f64 = bins.iter().map(|&b| h.bin_content(b).max(0.0) * q).sum();
-    sum / bins.len().max(1) as f64
+    let sum: f64 = values.iter().map(|&c| c.max(0.0) * q).sum();
+    sum / values.len().max(1) as f64
 }
 
 impl DifferenceRms {
@@ -474,17 +474,15 @@ impl DifferenceRms {
     pub fn evaluate(&self, data: &Histogram, r: Option<&Histogram>) -> Result<Outcome, String> {
         let band = self.band;
         let r = reference(r)?;
-        let bins = in_range_bins(data);
-        let n = bins.len().max(1) as f64;
-        let sum_sq: f64 = bins
-            .iter()
-            .map(|&b| (data.bin_content(b) - r.bin_content(b)).powi(2))
-            .sum();
+        // The reference has the data's binning (the guards made sure): bin for bin.
+        let (d, rv) = (contents(data), contents(r));
+        let n = d.len().max(1) as f64;
+        let sum_sq: f64 = d.iter().zip(&rv).map(|(a, b)| (a - b).powi(2)).sum();
         let rms = (sum_sq / n).sqrt();
         if !self.beyond_counting {
             return Ok(band.outcome(rms).with("difference_rms", rms));
         }
-        let counting = (counting_variance(data, &bins) + counting_variance(r, &bins)).sqrt();
+        let counting = (counting_variance(&d) + counting_variance(&rv)).sqrt();
         let beyond = (rms * rms - counting * counting).max(0.0).sqrt();
         Ok(band
             .outcome(beyond)
