@@ -174,9 +174,9 @@ fn a_slow_redis_is_waited_for_not_reported_unavailable() {
     );
     let url = sys.redis.url();
     // A script that keeps Redis to itself for 1.5 s (Redis runs one command at a time).
-    let busy = std::thread::spawn({
+    let keep_busy = || {
         let url = url.clone();
-        move || {
+        std::thread::spawn(move || {
             let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
             let script = "local t0 = redis.call('TIME') \
                 while true do \
@@ -184,16 +184,42 @@ fn a_slow_redis_is_waited_for_not_reported_unavailable() {
                   if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 1500000 then return 1 end \
                 end";
             let _: i64 = redis::cmd("EVAL").arg(script).arg(0).query(&mut c).unwrap();
-        }
-    });
-    let mut probe = redis::Client::open(url).unwrap().get_connection().unwrap();
+        })
+    };
+    let mut probe = redis::Client::open(url.clone())
+        .unwrap()
+        .get_connection()
+        .unwrap();
     probe
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
-    velo_testkit::wait_until("Redis to be busy", Duration::from_secs(10), || {
-        let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut probe);
-        pong.is_err().then_some(())
-    });
+    // On a loaded machine the probe may first look after the script has ended: a PING that
+    // times out is what says Redis is busy now, so keep Redis busy again until one does.
+    let mut attempts = 0;
+    let busy = loop {
+        attempts += 1;
+        let busy = keep_busy();
+        let seen = velo_testkit::wait_until(
+            "Redis to be busy or the script to end",
+            Duration::from_secs(10),
+            || {
+                let pong: redis::RedisResult<String> = redis::cmd("PING").query(&mut probe);
+                if pong.is_err() {
+                    Some(true)
+                } else {
+                    busy.is_finished().then_some(false)
+                }
+            },
+        );
+        if seen {
+            break busy;
+        }
+        busy.join().unwrap();
+        assert!(
+            attempts < 5,
+            "Redis was never seen busy in {attempts} tries"
+        );
+    };
     let r = sys.http.post(
         "/jobs",
         &json!({"task_name": "debug.sleep", "args": {"ms": 1}}),
