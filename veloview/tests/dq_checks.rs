@@ -771,6 +771,125 @@ fn two_short_runs_differ_by_their_counting_noise_and_that_is_no_problem() {
     assert!(w > 0.1 && (w - wo).abs() < 1e-3 * wo, "{w} against {wo}");
 }
 
+/// A 300-event run: a third of a hit to one hit expected per strip, 40 to 90 per chip.
+fn very_short(ch: usize) -> f64 {
+    0.3 + 0.7 * (ch % 128) as f64 / 128.0
+}
+
+#[test]
+fn a_short_runs_chips_depart_only_beyond_what_their_counts_make() {
+    let plain = json!({"group": 128, "mode": "ratio", "warning": 0.35, "error": 0.7});
+    let mut counted = plain.clone();
+    counted["counting_sigmas"] = json!(5.0);
+    // Ten pairs of clean runs: ±35 % is two standard deviations of a chip's ratio here, so
+    // among 16 chips one often crosses it by chance; five it does not.
+    let (mut plain_flagged, mut counted_flagged) = (0, 0);
+    for seed in 0..10 {
+        let run = occupancy(100 + seed, 300.0, very_short);
+        let reference = occupancy(200 + seed, 300.0, very_short);
+        let o = check("channel_groups", plain.clone()).evaluate(&run, Some(&reference));
+        plain_flagged += usize::from(level(&o) != Level::Ok);
+        let o = check("channel_groups", counted.clone()).evaluate(&run, Some(&reference));
+        counted_flagged += usize::from(level(&o) != Level::Ok);
+        assert!(detail(&o, "worst_warning") >= 0.35, "{:?}", o.details);
+        assert!(
+            detail(&o, "worst_significance").abs() < 5.0,
+            "{:?}",
+            o.details
+        );
+    }
+    assert!(
+        plain_flagged >= 3,
+        "{plain_flagged} of 10 flagged without counting"
+    );
+    assert_eq!(counted_flagged, 0);
+    // A hot chip and a dead one are far beyond counting, even at 300 events.
+    let reference = occupancy(300, 300.0, very_short);
+    for (chip, factor) in [(5, 4.0), (9, 0.0)] {
+        let bad = occupancy(301, 300.0, |ch| {
+            very_short(ch) * if ch / 128 == chip { factor } else { 1.0 }
+        });
+        let o = check("channel_groups", counted.clone()).evaluate(&bad, Some(&reference));
+        assert_eq!(level(&o), Level::Error, "{:?}", o.details);
+        let first = chip * 128;
+        assert_eq!(
+            o.details["worst_channels"],
+            format!("{first}-{}", first + 127)
+        );
+        assert!(
+            detail(&o, "worst_significance").abs() > 5.0,
+            "{:?}",
+            o.details
+        );
+    }
+    // At normal statistics (10,000 events) counting is far below the thresholds: a chip at
+    // × 0.6 is WARNING with the setting as without it.
+    let long = |ch: usize| very_short(ch) * 33.0;
+    let reference = occupancy(400, 10_000.0, long);
+    let low = occupancy(401, 10_000.0, |ch| {
+        long(ch) * if ch / 128 == 3 { 0.6 } else { 1.0 }
+    });
+    for args in [plain, counted] {
+        let o = check("channel_groups", args).evaluate(&low, Some(&reference));
+        assert_eq!(level(&o), Level::Warning, "{:?}", o.details);
+        assert_eq!(o.details["worst_channels"], "384-511");
+    }
+    for bad in [
+        json!({"group": 128, "mode": "difference", "warning": 1, "error": 2, "counting_sigmas": 5}),
+        json!({"group": 32, "mode": "ratio", "warning": 0.1, "error": 0.2, "within": 128, "counting_sigmas": 5}),
+        json!({"group": 128, "mode": "ratio", "warning": 0.35, "error": 0.7, "counting_sigmas": -1}),
+    ] {
+        assert!(Check::parse("channel_groups", &bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn a_very_short_runs_mean_occupancy_counts_its_empty_channels() {
+    // 100 events, 0.5 % a channel: one hit is 1 %, and most channels have none.
+    let h = occupancy(600, 100.0, |_| 0.5);
+    let band = |side: &str| json!({"side": side, "min": 0.25, "max": 0.9, "tolerance": 0.3});
+    let o = check("mean_ac", band("A")).evaluate(&h, None);
+    // One tolerance above the band: a score of 0, ERROR under any leaf thresholds.
+    assert!(
+        detail(&o, "mean_a") >= 1.0 && o.score.value() == 0.0,
+        "{:?}",
+        o.details
+    );
+    let o = check("mean_ac", band("all")).evaluate(&h, None);
+    assert!((detail(&o, "value") - 0.5).abs() < 0.05, "{:?}", o.details);
+    assert_eq!(o.score.value(), 100.0);
+    // Four times the usual is still out of the band.
+    let hot = occupancy(601, 100.0, |_| 2.0);
+    let o = check("mean_ac", band("all")).evaluate(&hot, None);
+    assert_eq!(o.score.value(), 0.0, "{:?}", o.details);
+}
+
+#[test]
+fn a_very_short_runs_empty_stretches_are_chance_and_a_dead_chip_is_not() {
+    // At a third of a hit per strip a live strip has none two times in three, and stretches
+    // of twenty empty strips turn up on every sensor; a dead chip expects 80 hits.
+    let args = json!({"below": 0.005, "min_expected_hits": 18.0});
+    for seed in 0..5 {
+        let h = occupancy(500 + seed, 300.0, |ch| {
+            if (512..640).contains(&ch) {
+                0.0
+            } else {
+                very_short(ch)
+            }
+        });
+        let o = check("dead_channels", args.clone()).evaluate(&h, None);
+        let bins: Vec<usize> = o.bad_channels.iter().map(|b| b.bin - 1).collect();
+        // The chip, with the empty strips either side of it that it cannot be told from.
+        assert!(
+            (512..640).all(|ch| bins.contains(&ch))
+                && bins.iter().all(|ch| (496..656).contains(ch)),
+            "seed {seed}: {bins:?}"
+        );
+        assert_eq!(level(&o), Level::Error);
+        assert!(detail(&o, "quiet_by_chance") > 500.0, "{:?}", o.details);
+    }
+}
+
 #[test]
 fn noisy_strips_are_found_against_their_neighbours() {
     let noisy = [100, 1024, 1900];

@@ -228,6 +228,10 @@ pub enum Side {
     #[default]
     #[serde(alias = "Both", alias = "both")]
     AC,
+    /// Every content, zeros included: for counts, whose empty channels are most channels in a
+    /// short run, the positive ones' mean is at least one hit's content however rare hits are.
+    #[serde(rename = "all")]
+    All,
 }
 
 /// `mean_ac`: the mean of the positive bin contents (A side) and of the negative ones (C side),
@@ -255,12 +259,18 @@ impl MeanAc {
             let picked: Vec<f64> = values.iter().copied().filter(|&v| keep(v)).collect();
             (!picked.is_empty()).then(|| picked.iter().sum::<f64>() / picked.len() as f64)
         };
+        if self.side == Side::All {
+            let Some(mean) = mean_of(&|_| true) else {
+                return Err("no bin in range".into());
+            };
+            return Ok(band.outcome(mean));
+        }
         let mean_a = mean_of(&|v| v > DELTA);
         let mean_c = mean_of(&|v| v < -DELTA);
         let wanted: Vec<(&str, Option<f64>)> = match self.side {
             Side::A => vec![("A", mean_a)],
             Side::C => vec![("C", mean_c)],
-            Side::AC => vec![("A", mean_a), ("C", mean_c)],
+            Side::AC | Side::All => vec![("A", mean_a), ("C", mean_c)],
         };
         let mut score = 100.0f64;
         for (side, mean) in &wanted {
