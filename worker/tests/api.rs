@@ -89,8 +89,13 @@ fn api_paths_errors_results_and_cache() {
     let job = h.submit(PLOT, req.clone());
     let id = job["id"].as_str().unwrap().to_string();
     assert_eq!(job["uri"], format!("{}/jobs/{id}", h.base));
-    assert!(matches!(job["status"].as_str(), Some("queued")), "{job}");
-    assert_eq!(job["result"], json!(null));
+    // Asked not to wait, it is answered queued; unless its end was announced before the answer
+    // was made (a loaded machine can hold velo-web's task that long), and then with its result.
+    match job["status"].as_str() {
+        Some("queued") => assert_eq!(job["result"], json!(null)),
+        Some("finished") => assert_eq!(job["result"]["success"], true, "{job}"),
+        _ => panic!("neither queued nor finished: {job}"),
+    }
     let r = h.get(&format!("/jobs/{id}?wait=abc"));
     assert_eq!(r.status, 400, "{}", r.body);
     message(&r);
