@@ -389,6 +389,8 @@ fn a_short_run_is_judged_on_what_its_hits_can_tell() {
     let dead = leaf_for(&all, "occupancy.dead_channels", Some(7));
     let bins: Vec<usize> = dead.bad_channels.iter().map(|b| b.bin - 1).collect();
     assert_eq!(bins, (256..288).collect::<Vec<_>>(), "{}", describe(dead));
+    // The run's events are trended, to say how far its statistics go.
+    assert_eq!(e.trends["clusters.clusters_per_event.entries"], 1000.0);
     // Elsewhere the quiet strips of this short run were put down to chance, not called dead.
     let other = leaf_for(&all, "occupancy.dead_channels", Some(8));
     assert!(

@@ -94,6 +94,9 @@ pub enum Quantity {
     MeanContent,
     /// RMS of the bin contents about their mean.
     RmsContent,
+    /// The histogram's number of entries: of one filled once an event (clusters per event),
+    /// the run's events, which say how far its statistics go.
+    Entries,
 }
 
 impl Quantity {
@@ -107,6 +110,7 @@ impl Quantity {
             Quantity::MeanC => "mean_c",
             Quantity::MeanContent => "mean_content",
             Quantity::RmsContent => "rms_content",
+            Quantity::Entries => "entries",
         }
     }
 }

@@ -17,6 +17,7 @@ pub fn quantity(h: &Histogram, q: Quantity) -> Option<f64> {
         Quantity::MeanA => mean_where(h, |_, c| c > ZERO),
         Quantity::MeanC => mean_where(h, |_, c| c < -ZERO),
         Quantity::MeanContent => mean_where(h, |_, _| true),
+        Quantity::Entries => Some(h.stats.entries),
         Quantity::RmsContent => {
             let contents: Vec<f64> = contents(h).map(|(_, c)| c).collect();
             let n = contents.len() as f64;
@@ -71,6 +72,11 @@ mod tests {
         assert_eq!(q(Quantity::MeanC), -3.0);
         assert!((q(Quantity::MeanContent) - (42.0 - 126.0) / 106.0).abs() < 1e-12);
         assert!(q(Quantity::RmsContent) > 0.0);
+        let mut per_event = Histogram::new_1d("TH1D", "n", "", Axis::uniform(10, 0.0, 10.0));
+        for n in [1.0, 3.0, 3.0, 7.0] {
+            per_event.fill(n, 1.0);
+        }
+        assert_eq!(quantity(&per_event, Quantity::Entries), Some(4.0));
         let empty = Histogram::new_1d("TH1F", "e", "", Axis::uniform(10, 0.0, 10.0));
         assert_eq!(quantity(&empty, Quantity::MeanA), None);
         assert_eq!(quantity(&empty, Quantity::Mean), Some(0.0));
