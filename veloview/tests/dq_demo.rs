@@ -355,15 +355,27 @@ fn a_link_gone_wrong_without_a_reference_run() {
     every_problem_found_and_nothing_else(&dir, &m);
 }
 
-/// The problems the issue names, for the short-run datasets.
-const SHORT_RUN_PROBLEMS: [&str; 6] = [
-    "dead_strips:123972:7:256-287",
-    "dead_strips:123973:33=64",
-    "noisy_sensor:123974:70=1.5",
-    "high_occupancy:123975:20=4",
-    "shifted_pedestal:123976:80=15",
-    "low_clusters:123977=0.6",
-];
+/// Eight runs of `events` events each, with the problems the issue names.
+fn short_runs(name: &str, seed: u64, events: u32) -> (PathBuf, Manifest) {
+    let specs = [
+        "dead_strips:123972:7:256-287",
+        "dead_strips:123973:33=64",
+        "noisy_sensor:123974:70=1.5",
+        "high_occupancy:123975:20=4",
+        "shifted_pedestal:123976:80=15",
+        "low_clusters:123977=0.6",
+    ];
+    generate(
+        name,
+        Options {
+            runs: 8,
+            first_run: 123970,
+            seed,
+            problems: explicit(&specs),
+            events: Some(events),
+        },
+    )
+}
 
 /// A short run has few hits: a live strip of low occupancy (0.1-0.2 % on the outer strips) often
 /// has none in 1,000 events, and two such runs differ by Poisson noise near what the comparison
@@ -371,16 +383,7 @@ const SHORT_RUN_PROBLEMS: [&str; 6] = [
 /// problem the issue names is found as in a long run.
 #[test]
 fn a_short_run_is_judged_on_what_its_hits_can_tell() {
-    let (dir, m) = generate(
-        "dq-short-runs",
-        Options {
-            runs: 8,
-            first_run: 123970,
-            seed: 23,
-            problems: explicit(&SHORT_RUN_PROBLEMS),
-            events: Some(1000),
-        },
-    );
+    let (dir, m) = short_runs("dq-short-runs", 23, 1000);
     every_problem_found_and_nothing_else(&dir, &m);
     // The dead link is dead in the occupancy too, channel for channel: 32 strips that would
     // have had dozens of hits between them.
@@ -405,16 +408,7 @@ fn a_short_run_is_judged_on_what_its_hits_can_tell() {
 /// else.
 #[test]
 fn a_very_short_run_too() {
-    let (dir, m) = generate(
-        "dq-very-short-runs",
-        Options {
-            runs: 8,
-            first_run: 123970,
-            seed: 24,
-            problems: explicit(&SHORT_RUN_PROBLEMS),
-            events: Some(300),
-        },
-    );
+    let (dir, m) = short_runs("dq-very-short-runs", 24, 300);
     every_problem_found_and_nothing_else(&dir, &m);
 }
 

@@ -14,7 +14,7 @@
 use super::args;
 use super::channels::median;
 use super::counts::hit_step;
-use super::guards::in_range_bins;
+use super::guards::{contents, in_range_bins};
 use crate::dq::{BadChannel, Level, Outcome};
 use crate::hist::Histogram;
 use serde::{Deserialize, Serialize};
@@ -240,11 +240,7 @@ impl ChannelGroups {
         };
         // One hit's worth of content in each run, when counting is weighed.
         let steps = match (self.counting_sigmas, reference) {
-            (Some(_), Some(r)) => {
-                let contents =
-                    |h: &Histogram| bins.iter().map(|&b| h.bin_content(b)).collect::<Vec<_>>();
-                hit_step(&contents(data)).zip(hit_step(&contents(r)))
-            }
+            (Some(_), Some(r)) => hit_step(&contents(data)).zip(hit_step(&contents(r))),
             _ => None,
         };
         let judged = |g: &Group, dep: f64| {

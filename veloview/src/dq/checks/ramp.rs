@@ -259,27 +259,25 @@ impl MeanAc {
             let picked: Vec<f64> = values.iter().copied().filter(|&v| keep(v)).collect();
             (!picked.is_empty()).then(|| picked.iter().sum::<f64>() / picked.len() as f64)
         };
-        if self.side == Side::All {
-            let Some(mean) = mean_of(&|_| true) else {
-                return Err("no bin in range".into());
-            };
-            return Ok(band.outcome(mean));
-        }
+        let sides: &[&str] = match self.side {
+            Side::A => &["A"],
+            Side::C => &["C"],
+            Side::AC => &["A", "C"],
+            Side::All => {
+                let mean = mean_of(&|_| true).ok_or("no bin in range")?;
+                return Ok(band.outcome(mean));
+            }
+        };
         let mean_a = mean_of(&|v| v > DELTA);
         let mean_c = mean_of(&|v| v < -DELTA);
-        let wanted: Vec<(&str, Option<f64>)> = match self.side {
-            Side::A => vec![("A", mean_a)],
-            Side::C => vec![("C", mean_c)],
-            Side::AC | Side::All => vec![("A", mean_a), ("C", mean_c)],
-        };
         let mut score = 100.0f64;
-        for (side, mean) in &wanted {
-            match mean {
-                Some(m) => score = score.min(band.score(*m)),
+        for &side in sides {
+            match if side == "A" { mean_a } else { mean_c } {
+                Some(m) => score = score.min(band.score(m)),
                 None => {
                     return Err(format!(
                         "no bin on the {side} side (no {} content)",
-                        if *side == "A" { "positive" } else { "negative" }
+                        if side == "A" { "positive" } else { "negative" }
                     ))
                 }
             }
